@@ -1,0 +1,50 @@
+import yargs from 'yargs';
+import type { Argv } from 'yargs';
+import { readFileSync } from 'node:fs';
+import { KitError } from '@bx-provider-kit/schemas';
+import { commands } from './commands/index.js';
+
+export const VERSION: string = JSON.parse(
+  readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+).version;
+
+/** Builds the yargs parser; exported so tests can inspect it. */
+export function buildCli(argv: string[]): Argv {
+  let cli = yargs(argv)
+    .scriptName('bx-provider-kit')
+    .usage('$0 <command> [options]\n\nScaffold, test, pack, verify and emulate BitrixVM provider plugins, offline.')
+    .version(VERSION)
+    .option('debug', { type: 'boolean', describe: 'Print stack traces of unexpected errors', global: true })
+    .strict()
+    .demandCommand(1, 'Name a command: see bx-provider-kit --help')
+    .recommendCommands()
+    .completion('completion', 'Print a bash/zsh completion script (source it from your shell rc)')
+    .help()
+    .alias('h', 'help')
+    .wrap(Math.min(100, process.stdout.columns || 100))
+    .epilogue('Exit codes: 0 success, 1 rule failures, 2 bad usage or bad input. Colours on a TTY only, never with NO_COLOR.')
+    .fail((msg, err) => {
+      throw err ?? new KitError(msg ?? 'bad usage');
+    });
+  for (const c of commands) cli = cli.command(c);
+  return cli;
+}
+
+/** Runs the CLI and returns the exit code; prints errors as one line on stderr. */
+export async function runCli(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug');
+  try {
+    await buildCli(argv).parseAsync();
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof KitError) {
+      process.stderr.write(`bx-provider-kit: ${e.message}\n`);
+      if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
+      return e.exitCode;
+    }
+    const err = e as NodeJS.ErrnoException;
+    process.stderr.write(`bx-provider-kit: unexpected error: ${err?.message ?? String(e)}${debug ? '' : ' (run with --debug for the stack trace)'}\n`);
+    if (debug && err?.stack) process.stderr.write(`${err.stack}\n`);
+    return 70;
+  }
+}

@@ -1,0 +1,1 @@
+export { runCli, buildCli, VERSION } from './cli.js';

@@ -1,0 +1,38 @@
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { RULES, rule, matchRules, SAFE_WORD, SAFE_NAME } from './index.js';
+
+const contract = fileURLToPath(new URL('../../../../shared/host-contract.md', import.meta.url));
+
+describe('rule catalogue', () => {
+  it('has every rule id of host-contract.md §5, each once', () => {
+    const text = readFileSync(contract, 'utf8');
+    const section = text.slice(text.indexOf('## 5.'));
+    const ids = new Set([...section.matchAll(/`([A-Z]+-[A-Z0-9-]+)`/g)].map((m) => m[1]).filter((id) => !id.endsWith('-')));
+    expect(ids.size).to.be.greaterThan(35);
+    for (const id of ids) expect(() => rule(id), id).not.to.throw();
+    const all = RULES.map((r) => r.id);
+    expect(new Set(all).size).to.equal(all.length);
+  });
+
+  it('gives every rule a title, what the host does and a fix', () => {
+    for (const r of RULES) {
+      for (const k of ['title', 'host', 'fix'] as const) expect(r[k], `${r.id}.${k}`).to.match(/\S{3}/);
+    }
+  });
+
+  it('matches ids and prefixes', () => {
+    expect(matchRules('OUT-BOM').map((r) => r.id)).to.deep.equal(['OUT-BOM']);
+    expect(matchRules('OUT').length).to.equal(8);
+    expect(matchRules('arch-*').every((r) => r.id.startsWith('ARCH-'))).to.equal(true);
+    expect(matchRules('NOPE')).to.deep.equal([]);
+  });
+
+  it('knows safe words and names', () => {
+    for (const ok of ['1', 'vps-1', 'a.b_c', '24']) expect(SAFE_WORD.test(ok), ok).to.equal(true);
+    for (const bad of ['-1', 'a b', 'a;b', '$(id)', 'eu/42', '']) expect(SAFE_WORD.test(bad), bad).to.equal(false);
+    expect(SAFE_NAME.test('my-hoster')).to.equal(true);
+    for (const bad of ['1abc', 'my hoster', 'a.b', '-x']) expect(SAFE_NAME.test(bad), bad).to.equal(false);
+  });
+});
