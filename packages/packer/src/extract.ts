@@ -1,0 +1,156 @@
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { KitError } from '@bx-provider-kit/schemas';
+import { normEntryPath, resolveInside } from './paths.js';
+import { DEFAULT_LIMITS, drain, readHead, sniff, walkArchive, type RawEntry } from './walk.js';
+
+export interface ExtractOptions {
+  /** How to read the file (the host picks by suffix: .tar.gz and .tar.bz2 -> `tar xzf`, .zip -> `unzip`). */
+  format?: 'tar.gz' | 'zip';
+  maxEntries?: number;
+  maxBytes?: number;
+}
+
+const refuse = (file: string, entry: string, why: string, id: string) =>
+  new KitError(`refusing to extract ${path.basename(file)}: entry ${JSON.stringify(entry)} ${why} (${id})`);
+
+function formatFor(file: string, opts: ExtractOptions): 'tar.gz' | 'zip' {
+  if (opts.format) return opts.format;
+  if (/\.(tar\.gz|tar\.bz2)$/.test(file)) return 'tar.gz';
+  if (/\.zip$/.test(file)) return 'zip';
+  throw new KitError(`cannot extract ${path.basename(file)}: the host unpacks only .tar.gz and .zip archives (ARCH-SUFFIX)`);
+}
+
+/** Checks one entry header; throws the KitError naming the rule it breaks. */
+function check(file: string, e: RawEntry, seen: Set<string>): void {
+  const n = normEntryPath(e.path, e.dosPaths);
+  if (n.absolute) throw refuse(file, e.path, 'is an absolute path', 'ARCH-ABSOLUTE');
+  if (n.traversal) throw refuse(file, e.path, 'has ".." in its path', 'ARCH-TRAVERSAL');
+  if (e.type === 'char-device' || e.type === 'block-device' || e.type === 'fifo' || e.type === 'socket') throw refuse(file, e.path, `is a ${e.type.replace('-', ' ')}`, 'ARCH-SPECIAL');
+  if (e.type === 'symlink') {
+    const dir = path.posix.dirname(n.norm);
+    if (resolveInside(dir === '.' ? '' : dir, e.linkpath ?? '') === null) throw refuse(file, e.path, `is a symlink to ${JSON.stringify(e.linkpath)}, outside the destination`, 'ARCH-LINK');
+  }
+  if (e.type === 'hardlink') {
+    const t = normEntryPath(e.linkpath ?? '');
+    if (t.absolute || t.traversal) throw refuse(file, e.path, `is a hard link to ${JSON.stringify(e.linkpath)}, outside the destination`, 'ARCH-LINK');
+    if (!seen.has(t.norm)) throw refuse(file, e.path, `is a hard link to ${JSON.stringify(e.linkpath)}, which the archive does not hold before it`, 'ARCH-LINK');
+  }
+  seen.add(n.norm);
+}
+
+function within(root: string, p: string): boolean {
+  return p === root || p.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+}
+
+/**
+ * Unpacks an archive as `tar xzf FILE -C DEST` / `unzip FILE -d DEST` would as root: stored
+ * modes kept (setuid included), folders it has to create 0755, later duplicates win, existing
+ * files replaced. Refuses, before writing anything, absolute paths, "..", links leaving DEST,
+ * devices and fifos, and archives past the size limits (KitError naming the ARCH-* rule); while
+ * writing it never follows a link out of DEST.
+ */
+export async function extractArchive(file: string, dest: string, opts: ExtractOptions = {}): Promise<void> {
+  const format = formatFor(file, opts);
+  const limits = { maxEntries: opts.maxEntries ?? DEFAULT_LIMITS.maxEntries, maxBytes: opts.maxBytes ?? DEFAULT_LIMITS.maxBytes };
+  const magic = await sniff(file);
+  if (format === 'tar.gz' && magic !== 'gzip') throw new KitError(`cannot extract ${path.basename(file)}: not gzip data, \`tar xzf\` fails on it (ARCH-FORMAT)`);
+  if (format === 'zip' && magic !== 'zip') throw new KitError(`cannot extract ${path.basename(file)}: not a zip archive, \`unzip\` fails on it (ARCH-FORMAT)`);
+
+  // pass 1: headers only, nothing written
+  const names = new Set<string>();
+  const zipLinks = new Map<string, string>();
+  const first = await walkArchive(file, format, limits, async (e, body) => {
+    if (e.type === 'symlink' && e.linkpath === undefined) {
+      const { head } = await readHead(body, 4096);
+      e.linkpath = head.toString('utf8');
+      zipLinks.set(e.path, e.linkpath);
+    } else await drain(body);
+    check(file, e, names);
+  });
+  if (first.stopped) throw new KitError(`refusing to extract ${path.basename(file)}: more than ${first.stopped.reason === 'entries' ? `${limits.maxEntries} entries` : `${limits.maxBytes} bytes uncompressed`} (ARCH-LIMITS)`);
+  if (first.formatErrors.length) throw new KitError(`cannot extract ${path.basename(file)}: ${first.formatErrors[0]} (ARCH-FORMAT)`);
+
+  // pass 2: write
+  await fsp.mkdir(dest, { recursive: true, mode: 0o755 });
+  const root = await fsp.realpath(dest);
+  const dirModes: { p: string; mode: number }[] = [];
+
+  /** Creates (0755) or walks the folders of `rel`, never leaving root; returns the real path. */
+  const parentOf = async (rel: string, entry: string): Promise<string> => {
+    let cur = root;
+    for (const seg of rel.split('/').filter(Boolean)) {
+      const next = path.join(cur, seg);
+      let st: fs.Stats | undefined;
+      try {
+        st = await fsp.lstat(next);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+      if (!st) {
+        await fsp.mkdir(next, { mode: 0o755 });
+        await fsp.chmod(next, 0o755);
+        cur = next;
+      } else if (st.isSymbolicLink()) {
+        const real = await fsp.realpath(next).catch(() => '');
+        if (!real || !within(root, real)) throw refuse(file, entry, `goes through the link ${rel.split('/').slice(0, 1).join('/')}, which leads outside the destination`, 'ARCH-LINK');
+        if (!(await fsp.stat(real)).isDirectory()) throw new KitError(`cannot extract ${path.basename(file)}: ${entry} needs a folder where a file is`);
+        cur = real;
+      } else if (st.isDirectory()) cur = next;
+      else throw new KitError(`cannot extract ${path.basename(file)}: ${entry} needs a folder where the file ${seg} is (ARCH-DUPLICATE)`);
+    }
+    return cur;
+  };
+
+  await walkArchive(file, format, limits, async (e, body) => {
+    const n = normEntryPath(e.path, e.dosPaths);
+    if (n.norm === '') {
+      if (e.type === 'directory' && e.unixMode) dirModes.push({ p: root, mode: e.mode });
+      await drain(body);
+      return;
+    }
+    const dirRel = path.posix.dirname(n.norm);
+    const parent = await parentOf(dirRel === '.' ? '' : dirRel, e.path);
+    const target = path.join(parent, path.posix.basename(n.norm));
+    let existing: fs.Stats | undefined;
+    try {
+      existing = await fsp.lstat(target);
+    } catch {
+      /* none */
+    }
+    if (e.type === 'directory') {
+      await drain(body);
+      if (existing && !existing.isDirectory()) await fsp.unlink(target);
+      if (!existing || !existing.isDirectory()) await fsp.mkdir(target, { mode: 0o700 });
+      dirModes.push({ p: target, mode: e.mode });
+      return;
+    }
+    if (existing?.isDirectory()) {
+      await drain(body);
+      throw new KitError(`cannot extract ${path.basename(file)}: ${e.path} would replace a folder (ARCH-DUPLICATE)`);
+    }
+    if (existing) await fsp.unlink(target);
+    if (e.type === 'symlink') {
+      const link = e.linkpath ?? zipLinks.get(e.path) ?? (await readHead(body, 4096)).head.toString('utf8');
+      await drain(body);
+      await fsp.symlink(link, target);
+      return;
+    }
+    if (e.type === 'hardlink') {
+      await drain(body);
+      const from = path.join(root, normEntryPath(e.linkpath ?? '').norm);
+      const real = await fsp.realpath(from).catch(() => '');
+      if (!real || !within(root, real)) throw refuse(file, e.path, `is a hard link to ${JSON.stringify(e.linkpath)}, which leads outside the destination`, 'ARCH-LINK');
+      await fsp.link(real, target);
+      return;
+    }
+    const out = fs.createWriteStream(target, { flags: 'wx', mode: 0o600 });
+    await pipeline(body, out);
+    await fsp.chmod(target, e.mode & 0o7777);
+  });
+
+  // folder modes last (deepest first), as tar does, so a read-only folder can still be filled
+  for (const d of dirModes.reverse()) await fsp.chmod(d.p, d.mode & 0o7777);
+}

@@ -1,0 +1,284 @@
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import crypto from 'node:crypto';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { KitError } from '@bx-provider-kit/schemas';
+import { finding, hasErrors, type Finding } from './findings.js';
+import { checkPluginFolder } from './folder.js';
+import { isIgnoredName } from './ignore.js';
+import { readManifest } from './manifest.js';
+import { resolveInside } from './paths.js';
+import { padding, tarEnd, tarHeader } from './tarwriter.js';
+
+/** 1980-01-01T00:00:00Z: the entry time when SOURCE_DATE_EPOCH is not set. */
+export const DEFAULT_MTIME = 315_532_800;
+
+export interface PackOptions {
+  /** Where to write the archive and its .sha256 (default ./dist). */
+  outDir?: string;
+  /** The time stamped on every entry (seconds); default SOURCE_DATE_EPOCH, else 1980-01-01. */
+  sourceDateEpoch?: number;
+  /** Overwrite an existing, different archive or .sha256. */
+  force?: boolean;
+}
+
+export interface PackEntry {
+  path: string;
+  size: number;
+  mode: number;
+  type: 'file' | 'directory' | 'symlink';
+  linkpath?: string;
+}
+
+export interface PackResult {
+  archive: string;
+  sha256File: string;
+  sha256: string;
+  name: string;
+  version: string;
+  entries: PackEntry[];
+  /** Size of the archive in bytes. */
+  bytes: number;
+  /** Paths left out (VCS, editor, OS and test files), relative to the plugin folder. */
+  skipped: string[];
+  /** The archive and .sha256 already existed with these exact bytes. */
+  unchanged: boolean;
+}
+
+/** pack refused the folder: the host would not run it. exitCode 1; the findings say why. */
+export class PackRefused extends KitError {
+  constructor(readonly dir: string, readonly findings: Finding[]) {
+    const errs = findings.filter((f) => f.severity === 'error');
+    super(`refusing to pack ${dir}: ${errs.length} problem${errs.length === 1 ? '' : 's'} the host would trip on (${[...new Set(errs.map((f) => f.rule))].join(', ')})`, 1);
+    this.name = 'PackRefused';
+  }
+}
+
+interface Item extends PackEntry {
+  abs: string;
+}
+
+const cmpBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+function epochFrom(opts: PackOptions): number {
+  if (opts.sourceDateEpoch !== undefined) {
+    if (!Number.isInteger(opts.sourceDateEpoch) || opts.sourceDateEpoch < 0) throw new KitError(`sourceDateEpoch must be a whole number of seconds >= 0 (got ${opts.sourceDateEpoch})`);
+    return opts.sourceDateEpoch;
+  }
+  const env = process.env.SOURCE_DATE_EPOCH;
+  if (env !== undefined && env !== '') {
+    if (!/^\d+$/.test(env)) throw new KitError(`SOURCE_DATE_EPOCH must be a whole number of seconds (got ${JSON.stringify(env)})`);
+    return Number(env);
+  }
+  return DEFAULT_MTIME;
+}
+
+async function sha256OfFile(file: string): Promise<string> {
+  const h = crypto.createHash('sha256');
+  await pipeline(fs.createReadStream(file), h);
+  return h.digest('hex');
+}
+
+/** Lists what goes into the archive; findings for what cannot. */
+async function collect(dir: string, roots: string[], explicit: Set<string>): Promise<{ items: Item[]; findings: Finding[]; skipped: string[] }> {
+  const rootReal = await fsp.realpath(dir);
+  const items = new Map<string, Item>();
+  const findings: Finding[] = [];
+  const skipped: string[] = [];
+  const links: Item[] = [];
+  const addParents = (rel: string) => {
+    const segs = rel.split('/');
+    for (let i = 1; i < segs.length; i++) {
+      const p = `${segs.slice(0, i).join('/')}/`;
+      if (!items.has(p)) items.set(p, { path: p, abs: path.join(dir, p), size: 0, mode: 0o755, type: 'directory' });
+    }
+  };
+  const visit = async (rel: string, depth: number): Promise<void> => {
+    const abs = path.join(dir, rel);
+    const base = path.posix.basename(rel);
+    if (!explicit.has(rel) && isIgnoredName(base)) {
+      skipped.push(rel);
+      return;
+    }
+    if (depth > 64) throw new KitError(`${abs}: folders nested more than 64 deep`);
+    const st = await fsp.lstat(abs);
+    if (st.isSymbolicLink()) {
+      const link = await fsp.readlink(abs);
+      const dirRel = path.posix.dirname(rel) === '.' ? '' : path.posix.dirname(rel);
+      const lexical = resolveInside(dirRel, link);
+      const real = await fsp.realpath(abs).catch(() => null);
+      if (path.isAbsolute(link) || lexical === null || !real || !(real === rootReal || real.startsWith(rootReal + path.sep))) {
+        findings.push(finding('ARCH-LINK', 'error', rel, real ? `${rel} is a symlink to ${JSON.stringify(link)}, ${path.isAbsolute(link) ? 'an absolute path' : 'outside the plugin folder'}: pack never follows a link out of the folder` : `${rel} is a dangling symlink (to ${JSON.stringify(link)})`,
+          `Copy the file into the plugin instead of linking to it (or use a relative link to a file that is packed).`));
+        return;
+      }
+      addParents(rel);
+      const item: Item = { path: rel, abs, size: 0, mode: 0o777, type: 'symlink', linkpath: link };
+      items.set(rel, item);
+      links.push(item);
+      return;
+    }
+    if (st.isDirectory()) {
+      addParents(rel);
+      items.set(`${rel}/`, { path: `${rel}/`, abs, size: 0, mode: 0o755, type: 'directory' });
+      const names = (await fsp.readdir(abs)).sort(cmpBytes);
+      for (const n of names) await visit(`${rel}/${n}`, depth + 1);
+      return;
+    }
+    if (st.isFile()) {
+      addParents(rel);
+      items.set(rel, { path: rel, abs, size: st.size, mode: st.mode & 0o111 ? 0o755 : 0o644, type: 'file' });
+      return;
+    }
+    const kind = st.isFIFO() ? 'a fifo' : st.isSocket() ? 'a socket' : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : 'not a regular file';
+    findings.push(finding('ARCH-SPECIAL', 'error', rel, `${rel} is ${kind}: pack ships regular files, folders and links inside the folder only`, `Remove ${rel} from the plugin folder.`));
+  };
+  for (const r of roots) {
+    const st = await fsp.lstat(path.join(dir, r)).catch(() => null);
+    if (!st) {
+      if (explicit.has(r)) throw new KitError(`provider.json "files" lists ${JSON.stringify(r)}, which does not exist in ${dir}`);
+      continue;
+    }
+    await visit(r, 0);
+  }
+  // links must land on something that is packed
+  for (const l of links) {
+    const dirRel = path.posix.dirname(l.path) === '.' ? '' : path.posix.dirname(l.path);
+    const to = resolveInside(dirRel, l.linkpath!)!;
+    if (!items.has(to) && !items.has(`${to}/`)) {
+      findings.push(finding('ARCH-LINK', 'error', l.path, `${l.path} links to ${to}, which is not packed: it would dangle on the host`, `Copy the file to ${l.path}, or pack ${to} too (provider.json "files").`));
+    }
+  }
+  return { items: [...items.values()].sort((a, b) => cmpBytes(a.path, b.path)), findings, skipped: skipped.sort(cmpBytes) };
+}
+
+/** Joins small buffers into ~1 MiB chunks: fewer, larger writes into gzip. */
+async function* tarStream(items: Item[], mtime: number): AsyncGenerator<Buffer> {
+  const LIMIT = 1 << 20;
+  let pending: Buffer[] = [];
+  let pendingLen = 0;
+  let written = 0;
+  const push = function* (b: Buffer): Generator<Buffer> {
+    written += b.length;
+    if (b.length >= LIMIT) {
+      if (pendingLen) yield Buffer.concat(pending, pendingLen);
+      pending = [];
+      pendingLen = 0;
+      yield b;
+      return;
+    }
+    pending.push(b);
+    pendingLen += b.length;
+    if (pendingLen >= LIMIT) {
+      yield Buffer.concat(pending, pendingLen);
+      pending = [];
+      pendingLen = 0;
+    }
+  };
+  for (const it of items) {
+    yield* push(tarHeader({ path: it.path, type: it.type, mode: it.mode, size: it.size, mtime, linkpath: it.linkpath }));
+    if (it.type !== 'file') continue;
+    let n = 0;
+    if (it.size <= LIMIT) {
+      const buf = await fsp.readFile(it.abs);
+      n = buf.length;
+      if (n === it.size) yield* push(buf);
+    } else {
+      for await (const chunk of fs.createReadStream(it.abs, { highWaterMark: LIMIT }) as AsyncIterable<Buffer>) {
+        n += chunk.length;
+        if (n > it.size) break;
+        yield* push(chunk);
+      }
+    }
+    if (n !== it.size) throw new KitError(`${it.abs} changed while it was being packed (size ${it.size} -> ${n}): pack again when nothing writes to the folder`);
+    const pad = padding(it.size);
+    if (pad) yield* push(Buffer.alloc(pad));
+  }
+  yield* push(tarEnd(written));
+  if (pendingLen) yield Buffer.concat(pending, pendingLen);
+}
+
+/**
+ * Packs a plugin folder into OUT/NAME-vVERSION.tar.gz and .sha256, byte-reproducibly: sorted
+ * entries, one mtime, uid/gid 0 without names, modes 0755/0644, ustar headers written here,
+ * gzip without name or time. Throws KitError (exit 2) for an unreadable folder or a bad
+ * provider.json, PackRefused (exit 1, with findings) for a folder the host would not run.
+ */
+export async function pack(dir: string, opts: PackOptions = {}): Promise<PackResult> {
+  const st = await fsp.stat(dir).catch((e: NodeJS.ErrnoException) => {
+    throw new KitError(`cannot read the plugin folder ${dir}: ${e.code === 'ENOENT' ? 'no such folder' : e.message}`);
+  });
+  if (!st.isDirectory()) throw new KitError(`${dir} is not a folder: pack takes the plugin folder (the one holding provider.json and bin/)`);
+  const mtime = epochFrom(opts);
+  const manifest = await readManifest(dir);
+  const outDir = path.resolve(opts.outDir ?? 'dist');
+  const dirReal = await fsp.realpath(dir);
+  const extras = (manifest.files ?? []).map((f) => path.posix.normalize(f.replace(/\\/g, '/')).replace(/\/$/, ''));
+  const roots = [...new Set(['bin', 'etc', 'lib', 'provider.json', ...extras])].sort(cmpBytes);
+  for (const r of roots) {
+    const rootAbs = path.join(dirReal, r);
+    if (outDir === rootAbs || outDir.startsWith(rootAbs + path.sep)) throw new KitError(`--out ${outDir} is inside ${r}/, which is packed: write the archive elsewhere (default ./dist)`);
+  }
+
+  const findings = (await checkPluginFolder(dir, { name: manifest.name })).filter((f) => f.severity === 'error');
+  const { items, findings: walkFindings, skipped } = await collect(dir, roots, new Set(extras));
+  findings.push(...walkFindings);
+  if (hasErrors(findings)) throw new PackRefused(dir, findings);
+
+  const archiveName = `${manifest.name}-v${manifest.version}.tar.gz`;
+  await fsp.mkdir(outDir, { recursive: true }).catch((e: Error) => {
+    throw new KitError(`cannot create the output folder ${outDir}: ${e.message}`);
+  });
+  const archive = path.join(outDir, archiveName);
+  const sha256File = `${archive}.sha256`;
+  const tmp = path.join(outDir, `.${archiveName}.${process.pid}.${Date.now()}.tmp`);
+  const hash = crypto.createHash('sha256');
+  let offset = 0;
+  let bytes = 0;
+  const fixHeader = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      // gzip header: no name, mtime 0 (zlib writes none), OS byte fixed to 3 (unix) on every platform
+      if (offset <= 9 && offset + chunk.length > 9) chunk[9 - offset] = 3;
+      offset += chunk.length;
+      bytes += chunk.length;
+      hash.update(chunk);
+      cb(null, chunk);
+    },
+  });
+  try {
+    await pipeline(Readable.from(tarStream(items, mtime)), zlib.createGzip({ level: 6, chunkSize: 64 * 1024 }), fixHeader, fs.createWriteStream(tmp, { mode: 0o644 }));
+  } catch (e) {
+    await fsp.rm(tmp, { force: true });
+    if (e instanceof KitError) throw e;
+    throw new KitError(`cannot write ${tmp}: ${(e as Error).message}`);
+  }
+  const sha256 = hash.digest('hex');
+  const shaLine = `${sha256}  ${archiveName}\n`;
+
+  const oldSha = await sha256OfFile(archive).catch(() => undefined);
+  const oldLine = await fsp.readFile(sha256File, 'utf8').catch(() => undefined);
+  const archiveConflict = oldSha !== undefined && oldSha !== sha256;
+  const shaConflict = oldLine !== undefined && oldLine !== shaLine;
+  if ((archiveConflict || shaConflict) && !opts.force) {
+    await fsp.rm(tmp, { force: true });
+    throw new KitError(`${archiveConflict ? archive : sha256File} already exists with different content: bump "version" in provider.json, or pass --force to overwrite it`);
+  }
+  if (oldSha === sha256) await fsp.rm(tmp, { force: true });
+  else await fsp.rename(tmp, archive);
+  if (oldLine !== shaLine) await fsp.writeFile(sha256File, shaLine, { mode: 0o644 });
+
+  return {
+    archive,
+    sha256File,
+    sha256,
+    name: manifest.name,
+    version: manifest.version,
+    entries: items.map(({ path: p, size, mode, type, linkpath }) => (linkpath !== undefined ? { path: p, size, mode, type, linkpath } : { path: p, size, mode, type })),
+    bytes,
+    skipped,
+    unchanged: oldSha === sha256 && oldLine === shaLine,
+  };
+}
