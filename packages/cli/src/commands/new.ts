@@ -1,0 +1,38 @@
+import type { CommandModule } from 'yargs';
+import { runCreate, TEMPLATES } from 'create-provider';
+
+interface Args {
+  name?: string;
+  template?: string;
+  dir?: string;
+  description?: string;
+  force?: boolean;
+  yes?: boolean;
+}
+
+export const newCommand: CommandModule<object, Args> = {
+  command: 'new [name]',
+  describe: 'Scaffold a provider plugin (bash, PHP, Python or Perl) that passes every rule',
+  builder: (y) =>
+    y
+      .positional('name', { type: 'string', describe: 'Provider NAME: letters, digits, _ and -, starting with a letter' })
+      .option('template', { alias: 't', type: 'string', choices: [...TEMPLATES], describe: 'Plugin language (default bash)' })
+      .option('dir', { alias: 'd', type: 'string', describe: 'Target folder (default ./NAME)' })
+      .option('description', { type: 'string', describe: 'One line for provider.json' })
+      .option('force', { alias: 'f', type: 'boolean', describe: "Write into a non-empty folder: overwrite the template's files, delete nothing" })
+      .option('yes', { alias: 'y', type: 'boolean', describe: 'Never ask; defaults for everything not given' })
+      .example('$0 new my-hoster', 'bash plugin in ./my-hoster (asks for the rest on a terminal)')
+      .example('$0 new my-hoster --template python --yes', 'Python plugin, no questions')
+      .example('$0 new my-hoster -t perl --dir plugins/my-hoster', 'Perl plugin in plugins/my-hoster')
+      .epilogue('On a terminal, whatever is not given is asked for; otherwise nothing waits for input. Same as `npm create provider NAME`.'),
+  handler: async (argv) => {
+    await runCreate({
+      name: argv.name,
+      template: argv.template,
+      dir: argv.dir,
+      description: argv.description,
+      force: argv.force,
+      yes: argv.yes,
+    });
+  },
+};

@@ -1,0 +1,252 @@
+/**
+ * The scaffolder: renders templates/<lang>/ into a plugin folder.
+ *
+ * A template is a plain folder. File contents and path segments may hold placeholders:
+ *   {{name}}             the provider NAME (bin/{{name}}, etc/{{name}}.conf)
+ *   {{description}}      the one-line description, as typed
+ *   {{descriptionJson}}  the same as a JSON string literal (for provider.json)
+ *   {{template}}         bash | php | python | perl
+ *   {{version}}          the plugin's first version (0.1.0)
+ *   {{kitVersion}}       the version of create-provider that wrote it
+ * `_gitignore` becomes `.gitignore` (npm would drop a real .gitignore from the package).
+ * Files with an executable bit in the template are written 0755, everything else 0644.
+ */
+import fs from 'node:fs/promises';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { KitError, SAFE_NAME } from '@bx-provider-kit/schemas';
+
+export const TEMPLATES = ['bash', 'php', 'python', 'perl'] as const;
+export type TemplateName = (typeof TEMPLATES)[number];
+
+export const TEMPLATE_LABELS: Record<TemplateName, string> = {
+  bash: 'bash + coreutils + curl (no jq)',
+  php: 'PHP (php-cli, json extension)',
+  python: 'Python 3 (standard library only)',
+  perl: 'Perl 5 (core modules: JSON::PP, HTTP::Tiny)',
+};
+
+export const FIRST_VERSION = '0.1.0';
+export const MAX_NAME_LENGTH = 64;
+export const MAX_DESCRIPTION_LENGTH = 200;
+
+export const KIT_VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+
+/**
+ * Where the templates live: `templates/` inside the published package (copied there when it
+ * is packed), else the monorepo's top-level `templates/`. BX_PROVIDER_TEMPLATES overrides.
+ */
+export function templatesRoot(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const candidates = [
+    process.env.BX_PROVIDER_TEMPLATES,
+    path.resolve(here, '../templates'),
+    path.resolve(here, '../../../templates'),
+  ].filter((p): p is string => Boolean(p));
+  for (const c of candidates) {
+    if (existsSync(path.join(c, 'bash')) && statSync(c).isDirectory()) return c;
+  }
+  throw new KitError(`cannot find the plugin templates (looked in ${candidates.join(', ')}): reinstall create-provider`);
+}
+
+/** Why NAME cannot be a provider name (PKG-NAME), or null when it can. */
+export function explainBadName(name: string): string | null {
+  if (!name) return 'the name is empty';
+  if (name.length > MAX_NAME_LENGTH) return `the name is ${name.length} characters long; keep it to ${MAX_NAME_LENGTH}`;
+  if (!/^[A-Za-z]/.test(name)) return `"${name}" must start with a letter (PKG-NAME)`;
+  const bad = [...new Set([...name].filter((c) => !/[A-Za-z0-9_-]/.test(c)))];
+  if (bad.length) {
+    const shown = bad.map((c) => (c === ' ' ? 'a space' : /[\x00-\x1f\x7f]/.test(c) ? `U+${c.codePointAt(0)!.toString(16).padStart(4, '0')}` : `"${c}"`));
+    return `"${name}" contains ${shown.join(', ')}: only letters, digits, _ and - are allowed, because bx-provider puts the name unquoted into shell command lines and paths (PKG-NAME)`;
+  }
+  if (!SAFE_NAME.test(name)) return `"${name}" is not a safe provider name (PKG-NAME)`;
+  return null;
+}
+
+export function assertName(name: string): void {
+  const why = explainBadName(name);
+  if (why) throw new KitError(`cannot use that provider name: ${why}`);
+}
+
+export function defaultDescription(name: string): string {
+  return `BitrixVM provider plugin ${name}`;
+}
+
+export function assertDescription(d: string): void {
+  if (/[\x00-\x1f\x7f]/.test(d)) throw new KitError('--description must be one line of text without control characters');
+  if (d.length > MAX_DESCRIPTION_LENGTH) throw new KitError(`--description is ${d.length} characters long; keep it to ${MAX_DESCRIPTION_LENGTH}`);
+}
+
+export function assertTemplate(t: string): asserts t is TemplateName {
+  if (!(TEMPLATES as readonly string[]).includes(t)) {
+    throw new KitError(`unknown template "${t}": choose one of ${TEMPLATES.join(', ')}`);
+  }
+}
+
+export interface CreateProviderOptions {
+  name: string;
+  template?: TemplateName | string;
+  /** Target folder (default ./NAME); the plugin is written into it directly. */
+  dir?: string;
+  description?: string;
+  /** Write into a non-empty folder, overwriting the template's files (never deleting others). */
+  force?: boolean;
+}
+
+export interface CreateProviderResult {
+  dir: string;
+  /** Relative paths written, sorted. */
+  files: string[];
+  name: string;
+  template: TemplateName;
+  description: string;
+  version: string;
+}
+
+interface PlannedFile {
+  rel: string;
+  content: string;
+  mode: number;
+}
+
+const PLACEHOLDER = /\{\{([A-Za-z]+)\}\}/g;
+
+function fill(text: string, values: Record<string, string>, where: string): string {
+  return text.replace(PLACEHOLDER, (all, key: string) => {
+    if (!(key in values)) throw new Error(`template bug: unknown placeholder ${all} in ${where}`);
+    return values[key];
+  });
+}
+
+async function walk(root: string, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await fs.readdir(path.join(root, rel), { withFileTypes: true })) {
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...(await walk(root, r)));
+    else if (e.isFile()) out.push(r);
+  }
+  return out;
+}
+
+/** Reads a template and renders it in memory (no files written). */
+export async function renderTemplate(template: TemplateName, values: Record<string, string>): Promise<PlannedFile[]> {
+  const root = path.join(templatesRoot(), template);
+  const files: PlannedFile[] = [];
+  for (const rel of (await walk(root)).sort()) {
+    const st = await fs.stat(path.join(root, rel));
+    const outRel = rel
+      .split('/')
+      .map((seg) => (seg === '_gitignore' ? '.gitignore' : fill(seg, values, `the path ${template}/${rel}`)))
+      .join('/');
+    const raw = await fs.readFile(path.join(root, rel), 'utf8');
+    const content = fill(raw.replace(/\r\n/g, '\n'), values, `${template}/${rel}`);
+    files.push({ rel: outRel, content, mode: st.mode & 0o111 ? 0o755 : 0o644 });
+  }
+  return files;
+}
+
+async function lstatOrNull(p: string) {
+  try {
+    return await fs.lstat(p);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+}
+
+/**
+ * Writes a new plugin project. Refuses a non-empty target unless `force`; with `force` it
+ * overwrites only the files the template has and never deletes anything.
+ */
+export async function createProvider(options: CreateProviderOptions): Promise<CreateProviderResult> {
+  const name = options.name;
+  assertName(name);
+  const template = options.template ?? 'bash';
+  assertTemplate(template);
+  const description = options.description ?? defaultDescription(name);
+  assertDescription(description);
+  const dir = path.resolve(options.dir ?? name);
+
+  const st = await fs.stat(dir).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return null;
+    throw e;
+  });
+  if (st && !st.isDirectory()) throw new KitError(`${dir} exists and is not a folder: choose another --dir`);
+  if (st) {
+    const entries = (await fs.readdir(dir)).filter((e) => e !== '.git');
+    if (entries.length && !options.force) {
+      const shown = entries.sort().slice(0, 3).join(', ') + (entries.length > 3 ? `, ... (${entries.length} entries)` : '');
+      throw new KitError(`${dir} is not empty (${shown}): choose another --dir, or pass --force to write the template's files over it (nothing else is deleted)`);
+    }
+  }
+
+  const values: Record<string, string> = {
+    name,
+    description,
+    descriptionJson: JSON.stringify(description),
+    template,
+    version: FIRST_VERSION,
+    kitVersion: KIT_VERSION,
+  };
+  const planned = await renderTemplate(template, values);
+
+  // Check every target before writing anything, so a conflict leaves the folder untouched.
+  for (const f of planned) {
+    const parts = f.rel.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const p = path.join(dir, ...parts.slice(0, i));
+      const s = await lstatOrNull(p);
+      if (s && !s.isDirectory()) throw new KitError(`${p} is in the way: the template needs a folder there (move it away and retry)`);
+    }
+    const s = await lstatOrNull(path.join(dir, f.rel));
+    if (s && s.isDirectory()) throw new KitError(`${path.join(dir, f.rel)} is a folder: the template writes a file there (move it away and retry)`);
+  }
+
+  for (const f of planned) {
+    const target = path.join(dir, f.rel);
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    // Write beside the target and rename over it: a symlink in the way is replaced, never followed.
+    const tmp = `${target}.bxk-${randomBytes(4).toString('hex')}.tmp`;
+    await fs.writeFile(tmp, f.content, { mode: f.mode, flag: 'wx' });
+    await fs.chmod(tmp, f.mode);
+    await fs.rename(tmp, target);
+  }
+  return { dir, files: planned.map((f) => f.rel).sort(), name, template, description, version: FIRST_VERSION };
+}
+
+/** The "what now" text printed after a plugin was created. */
+export function nextSteps(result: CreateProviderResult, cwd = process.cwd()): string {
+  const { name, template } = result;
+  let rel = path.relative(cwd, result.dir) || '.';
+  if (!rel.startsWith('.') && !path.isAbsolute(rel)) rel = `./${rel}`;
+  const archive = `${name}-v${result.version}.tar.gz`;
+  const q = (s: string) => (/^[A-Za-z0-9_./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  const libHint: Record<TemplateName, string> = {
+    bash: 'lib/api.sh',
+    php: 'lib/HttpApi.php',
+    python: 'lib/http_api.py',
+    perl: 'lib/HttpApi.pm',
+  };
+  return [
+    `Created ${name} (${template} template) in ${rel}: ${result.files.length} files.`,
+    '',
+    'Next steps:',
+    `  cd ${q(rel)}`,
+    `  ./bin/${name} configs                         try it (sandbox backend: no network, fake servers)`,
+    `  bx-provider-kit test . --allow-order          check every host rule, ordering in the sandbox`,
+    `  bx-provider-kit pack .                        write ${archive} (+ .sha256)`,
+    `  bx-provider-kit verify ${archive}`,
+    `  bx-provider-kit host -a install --provider ${name} --archive ${archive}   (emulated host)`,
+    '',
+    'Call your own API: set backend = http, api_url and api_token in ' +
+      `etc/${name}.conf, then adapt ${libHint[template]}`,
+    '(`bx-provider-kit mock-api` serves the REST shape it expects; see README.md).',
+    '',
+    'Install on a real BitrixVM (as root):',
+    `  scp ${archive} root@YOUR-BITRIXVM:/tmp/`,
+    `  /opt/webdir/bin/bx-provider -a install --provider ${name} --archive /tmp/${archive}`,
+    '',
+  ].join('\n');
+}

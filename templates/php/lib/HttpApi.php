@@ -1,0 +1,145 @@
+<?php
+/**
+ * HTTP backend: the adapter to YOUR hosting API. This is the file to rewrite.
+ *
+ * It implements the three backend methods (same interface as lib/Sandbox.php) against a small
+ * REST API, which is also what `bx-provider-kit mock-api` serves for testing:
+ *
+ *   every request      Authorization: Bearer <api_token>, Accept: application/json
+ *   GET  /plans        200 {"plans": [{"id": "1", "name": "VPS 1 CPU / 1 GB RAM"}, ...]}
+ *   POST /orders       body {"plan": "1"}
+ *                      201 {"id": "ord-7f3a9c", "status": "pending"}
+ *                      404 {"error": "unknown plan 9"}
+ *   GET  /orders/ID    200 {"id": "ord-7f3a9c", "plan": "1", "status": "pending"}
+ *                      status: pending | provisioning | active | failed; when active also
+ *                      "ip": "203.0.113.7" and "root_password": "..."; when failed, "error": "why"
+ *                      404 {"error": "no such order"}
+ *   any failure        a non-2xx status with {"error": "text"} (401: bad or missing token)
+ *
+ * Settings from etc/{{name}}.conf: api_url, api_token, api_timeout (seconds; the web interface
+ * waits for every call, keep it short). Uses PHP's own HTTP streams (allow_url_fopen), so
+ * neither the curl extension nor anything else has to be installed.
+ */
+class HttpApi
+{
+    private $conf;
+
+    public function __construct(array $conf)
+    {
+        $this->conf = $conf;
+    }
+
+    /** Returns array(HTTP status, decoded JSON); throws PluginError on network trouble. */
+    private function request($method, $path, $body = null)
+    {
+        $conf = $this->conf;
+        if ($conf['api_url'] === '') {
+            throw new PluginError("api_url is not set in {$conf['conf_file']}");
+        }
+        if (!preg_match('#^https?://#', $conf['api_url'])) {
+            throw new PluginError("api_url in {$conf['conf_file']} must start with http:// or https://");
+        }
+        if (!ini_get('allow_url_fopen')) {
+            throw new PluginError('php has allow_url_fopen off: turn it on for php-cli, or rewrite lib/HttpApi.php with the curl extension');
+        }
+        $url = rtrim($conf['api_url'], '/') . $path;
+        $headers = array('Accept: application/json', 'Authorization: Bearer ' . $conf['api_token'], 'Connection: close');
+        $http = array(
+            'method' => $method,
+            'timeout' => $conf['api_timeout'],
+            'ignore_errors' => true, // 4xx/5xx bodies still say why
+            'follow_location' => 0,
+        );
+        if ($body !== null) {
+            $http['content'] = json_encode($body);
+            $headers[] = 'Content-Type: application/json';
+        }
+        $http['header'] = implode("\r\n", $headers);
+        ini_set('default_socket_timeout', (string) $conf['api_timeout']);
+        plugin_log("api: $method $url");
+        $started = microtime(true);
+        $raw = @file_get_contents($url, false, stream_context_create(array('http' => $http)));
+        $responseHeaders = function_exists('http_get_last_response_headers') ? http_get_last_response_headers() : (isset($http_response_header) ? $http_response_header : null);
+        if ($raw === false || !$responseHeaders) {
+            if (microtime(true) - $started >= $conf['api_timeout']) {
+                throw new PluginError("the API did not answer within {$conf['api_timeout']} s ($method $url)");
+            }
+            $last = error_get_last();
+            $why = $last ? preg_replace('/^file_get_contents\([^)]*\): /', '', $last['message']) : 'no answer';
+            throw new PluginError("cannot reach the API ($method $url): $why");
+        }
+        $status = preg_match('#^HTTP/\S+\s+(\d{3})#', $responseHeaders[0], $m) ? (int) $m[1] : 0;
+        plugin_log("api: $method $url -> $status");
+        $doc = json_decode($raw, true);
+        if ($doc === null && json_last_error() !== JSON_ERROR_NONE) {
+            throw new PluginError("the API answered $method $path with HTTP $status and no JSON (" . json_last_error_msg() . ')');
+        }
+        return array($status, $doc);
+    }
+
+    private static function errorText($status, $doc)
+    {
+        return is_array($doc) && isset($doc['error']) && is_string($doc['error']) ? $doc['error'] : "HTTP $status";
+    }
+
+    public function listPlans()
+    {
+        list($status, $doc) = $this->request('GET', '/plans');
+        if ($status < 200 || $status > 299) {
+            throw new PluginError('the API refused to list plans: ' . self::errorText($status, $doc));
+        }
+        if (!is_array($doc) || !isset($doc['plans']) || !is_array($doc['plans'])) {
+            throw new PluginError('the API\'s plan list has no "plans" array');
+        }
+        $plans = array();
+        foreach (array_values($doc['plans']) as $i => $p) {
+            if (!is_array($p) || !isset($p['id']) || !(is_string($p['id']) || is_int($p['id']))) {
+                throw new PluginError("plan $i from the API has no id");
+            }
+            $plans[] = array((string) $p['id'], isset($p['name']) && is_string($p['name']) ? $p['name'] : 'plan ' . $p['id']);
+        }
+        return $plans;
+    }
+
+    public function createOrder($planId)
+    {
+        list($status, $doc) = $this->request('POST', '/orders', array('plan' => $planId));
+        if ($status === 404 || $status === 422) {
+            throw new PluginError("unknown configuration \"$planId\" (the API says: " . self::errorText($status, $doc) . ')');
+        }
+        if ($status < 200 || $status > 299) {
+            throw new PluginError('the API refused the order: ' . self::errorText($status, $doc));
+        }
+        if (!is_array($doc) || !isset($doc['id']) || !(is_string($doc['id']) || is_int($doc['id']))) {
+            throw new PluginError('the API accepted the order but returned no order id');
+        }
+        return (string) $doc['id'];
+    }
+
+    public function getOrder($taskId)
+    {
+        list($status, $doc) = $this->request('GET', '/orders/' . rawurlencode($taskId));
+        if ($status === 404) {
+            throw new PluginError("unknown task \"$taskId\"");
+        }
+        if ($status < 200 || $status > 299 || !is_array($doc)) {
+            throw new PluginError("the API cannot tell the state of task $taskId: " . self::errorText($status, $doc));
+        }
+        // Map the API's states onto the three bx-provider knows.
+        $state = isset($doc['status']) ? $doc['status'] : null;
+        if ($state === 'pending' || $state === 'provisioning') {
+            return array('status' => 'in_progress');
+        }
+        if ($state === 'active') {
+            return array(
+                'status' => 'finished',
+                'server' => isset($doc['ip']) && is_string($doc['ip']) ? $doc['ip'] : '',
+                'password' => isset($doc['root_password']) && is_string($doc['root_password']) ? $doc['root_password'] : '',
+            );
+        }
+        if ($state === 'failed') {
+            return array('status' => 'error', 'message' => isset($doc['error']) && is_string($doc['error']) && $doc['error'] !== '' ? $doc['error'] : 'the order failed');
+        }
+        throw new PluginError('the API reported an unknown state "' . (is_scalar($state) ? $state : 'none') . "\" for task $taskId");
+    }
+}
