@@ -13,6 +13,7 @@ export interface ExtractOptions {
   maxBytes?: number;
 }
 
+const KIND: Record<string, string> = { 'char-device': 'character device', 'block-device': 'block device', fifo: 'fifo', socket: 'socket' };
 const refuse = (file: string, entry: string, why: string, id: string) =>
   new KitError(`refusing to extract ${path.basename(file)}: entry ${JSON.stringify(entry)} ${why} (${id})`);
 
@@ -28,7 +29,7 @@ function check(file: string, e: RawEntry, seen: Set<string>): void {
   const n = normEntryPath(e.path, e.dosPaths);
   if (n.absolute) throw refuse(file, e.path, 'is an absolute path', 'ARCH-ABSOLUTE');
   if (n.traversal) throw refuse(file, e.path, 'has ".." in its path', 'ARCH-TRAVERSAL');
-  if (e.type === 'char-device' || e.type === 'block-device' || e.type === 'fifo' || e.type === 'socket') throw refuse(file, e.path, `is a ${e.type.replace('-', ' ')}`, 'ARCH-SPECIAL');
+  if (e.type === 'char-device' || e.type === 'block-device' || e.type === 'fifo' || e.type === 'socket') throw refuse(file, e.path, `is a ${KIND[e.type]}`, 'ARCH-SPECIAL');
   if (e.type === 'symlink') {
     const dir = path.posix.dirname(n.norm);
     if (resolveInside(dir === '.' ? '' : dir, e.linkpath ?? '') === null) throw refuse(file, e.path, `is a symlink to ${JSON.stringify(e.linkpath)}, outside the destination`, 'ARCH-LINK');

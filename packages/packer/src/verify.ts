@@ -40,6 +40,7 @@ interface Seen {
 
 /** Folders and files the host expects at the archive root. */
 export const ROOT_ALLOWED = new Set(['bin', 'etc', 'lib', 'provider.json']);
+const KIND: Record<string, string> = { 'char-device': 'character device', 'block-device': 'block device', fifo: 'fifo', socket: 'socket' };
 const SAFE_FILE = /^[A-Za-z0-9._][A-Za-z0-9._-]*$/;
 const SPECIAL: EntryType[] = ['char-device', 'block-device', 'fifo', 'socket'];
 
@@ -123,7 +124,7 @@ export async function verifyArchive(file: string, opts: VerifyOptions = {}): Pro
     const { raw, n } = s;
     if (n.absolute) findings.push(finding('ARCH-ABSOLUTE', 'error', raw.path, 'an absolute path: older tar and unzip write it outside providers/NAME, as root'));
     if (n.traversal) findings.push(finding('ARCH-TRAVERSAL', 'error', raw.path, 'a ".." in the path writes outside providers/NAME, as root (zip-slip)'));
-    if (SPECIAL.includes(raw.type)) findings.push(finding('ARCH-SPECIAL', 'error', raw.path, `a ${raw.type.replace('-', ' ')}: tar as root creates it on the host`));
+    if (SPECIAL.includes(raw.type)) findings.push(finding('ARCH-SPECIAL', 'error', raw.path, `a ${KIND[raw.type]}: tar as root creates it on the host`));
     if (raw.type === 'symlink') {
       const at = resolveInside(path.posix.dirname(n.norm) === '.' ? '' : path.posix.dirname(n.norm), raw.linkpath ?? '');
       if (at === null) findings.push(finding('ARCH-LINK', 'error', raw.path, `a symlink to ${JSON.stringify(raw.linkpath)}, outside the provider folder: later writes through it land anywhere, as root`));
@@ -150,7 +151,7 @@ export async function verifyArchive(file: string, opts: VerifyOptions = {}): Pro
   }
   if (noModes.length) {
     findings.push(finding('ARCH-ZIP-MODES', 'error', noModes[0]!.raw.path,
-      `${noModes.length === seen.length ? 'no entry' : `${noModes.length} of ${seen.length} entries`} carr${noModes.length === 1 ? 'ies' : 'y'} unix modes: unzip extracts files as 0600, so bin/NAME is not executable and the provider does not exist`));
+      `${noModes.length === seen.length ? 'no entry carries unix modes' : `${noModes.length} of ${seen.length} entries carry no unix modes`}: unzip extracts files as 0600, so bin/NAME is not executable and the provider does not exist`));
   }
 
   // ---- provider.json in the archive (if any)
@@ -169,7 +170,8 @@ export async function verifyArchive(file: string, opts: VerifyOptions = {}): Pro
 
   // ---- layout and NAME (only when the whole archive was read)
   let wrapper: string | undefined;
-  if (!walk.stopped) {
+  // (a bomb stopped early or a corrupt archive: what is missing may just be unread)
+  if (!walk.stopped && walk.formatErrors.length === 0) {
     const rootBin = seen.filter((s) => /^bin\/[^/]+$/.test(s.n.norm) && s.raw.type !== 'directory' && !s.n.absolute && !s.n.traversal);
     const binNames = [...new Set(rootBin.map((s) => s.n.norm.slice(4)))];
     let name = opts.name;

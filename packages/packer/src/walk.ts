@@ -201,7 +201,7 @@ export async function walkTarGz(file: string, limits: WalkLimits, onEntry: OnEnt
     await pipeline(source, gunzip, counter);
     await parsed;
   } catch (e) {
-    if (failure === undefined) failure = e;
+    fail(e);
   }
   await chain;
   result.bytes = counter.bytes;
