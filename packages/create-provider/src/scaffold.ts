@@ -55,12 +55,12 @@ export function templatesRoot(): string {
 export function explainBadName(name: string): string | null {
   if (!name) return 'the name is empty';
   if (name.length > MAX_NAME_LENGTH) return `the name is ${name.length} characters long; keep it to ${MAX_NAME_LENGTH}`;
-  if (!/^[A-Za-z]/.test(name)) return `"${name}" must start with a letter (PKG-NAME)`;
   const bad = [...new Set([...name].filter((c) => !/[A-Za-z0-9_-]/.test(c)))];
   if (bad.length) {
     const shown = bad.map((c) => (c === ' ' ? 'a space' : /[\x00-\x1f\x7f]/.test(c) ? `U+${c.codePointAt(0)!.toString(16).padStart(4, '0')}` : `"${c}"`));
-    return `"${name}" contains ${shown.join(', ')}: only letters, digits, _ and - are allowed, because bx-provider puts the name unquoted into shell command lines and paths (PKG-NAME)`;
+    return `"${name}" contains ${shown.join(', ')}: only ASCII letters, digits, _ and - are allowed, because bx-provider puts the name unquoted into shell command lines and paths (PKG-NAME)`;
   }
+  if (!/^[A-Za-z]/.test(name)) return `"${name}" must start with a letter, A-Z or a-z (PKG-NAME)`;
   if (!SAFE_NAME.test(name)) return `"${name}" is not a safe provider name (PKG-NAME)`;
   return null;
 }
