@@ -1,1 +1,7 @@
-export {};
+export { Host, initRoot, purge, usageText, HOST_ACTIONS } from './host.js';
+export type { HostOptions, RunOptions, HostResult, PluginCall, HostAction } from './host.js';
+export { hasPool, readPool, poolFile, isServerAddress } from './pool.js';
+export type { PoolHost, PoolInventory } from './pool.js';
+export { planShellLine } from './shell.js';
+export type { Segment, ShellPlan } from './shell.js';
+export { decodeJsonPP, encodeJsonPP } from './perl.js';
