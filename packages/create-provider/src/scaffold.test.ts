@@ -224,7 +224,7 @@ describe('create-provider and bx-provider-kit new: the command', function () {
     const script = `
 import os, pty, sys, time, select
 node, binjs, cwd = sys.argv[1], sys.argv[2], sys.argv[3]
-answers = [("Provider name", "bad name\\r"), ("only letters", "tty-hoster\\r"), ("Template", "3\\r"), ("Description", "\\r")]
+answers = [("Provider name", "bad name\\r"), ("contains a space", "tty-hoster\\r"), ("Template", "3\\r"), ("Description", "\\r")]
 pid, fd = pty.fork()
 if pid == 0:
     os.chdir(cwd)
@@ -243,6 +243,8 @@ while time.time() < deadline:
         out += chunk
     if answers and answers[0][0].encode() in out:
         os.write(fd, answers.pop(0)[1].encode())
+else:
+    os.kill(pid, 9)  # a prompt nobody answered: fail instead of hanging
 _, status = os.waitpid(pid, 0)
 sys.stdout.write(out.decode("utf-8", "replace"))
 sys.exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 99)
