@@ -76,6 +76,30 @@ async function scripts(dir: string): Promise<string[]> {
  * the single file in bin/. Throws KitError (exit 2) when DIR is not a readable folder.
  */
 export async function checkPluginFolder(dir: string, opts: { name?: string } = {}): Promise<Finding[]> {
+  return checkFolder(dir, opts, true);
+}
+
+/** Whether pack/check treat a file as a script that needs LF line ends. */
+export function isScript(rel: string, head: Uint8Array): boolean {
+  return (head[0] === 0x23 && head[1] === 0x21) || SCRIPT_EXT.test(rel) || rel.startsWith('bin/');
+}
+
+/** The PKG-SHEBANG finding for a script with CRLF line ends at byte `at` (`before`: the bytes before it). */
+export function crlfFinding(rel: string, line: number): Finding {
+  return finding('PKG-SHEBANG', 'error', rel, `${rel} has CRLF line ends (first at line ${line}): the interpreter reads the "\\r" as part of each line`,
+    `Convert ${rel} to LF line ends (dos2unix ${rel}; set git core.autocrlf=false or a .gitattributes "* text eol=lf").`);
+}
+
+/** Line number (1-based) of byte offset `at`. */
+export function lineAt(buf: Uint8Array, at: number, startLine = 1): number {
+  let line = startLine;
+  const b = Buffer.from(buf.buffer, buf.byteOffset, Math.min(at, buf.byteLength));
+  for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) line++;
+  return line;
+}
+
+/** `scanScripts: false` leaves the LF check of every script to the caller (pack does it while streaming). */
+export async function checkFolder(dir: string, opts: { name?: string }, scanScripts: boolean): Promise<Finding[]> {
   const st = await fsp.stat(dir).catch((e: NodeJS.ErrnoException) => {
     throw new KitError(`cannot read the plugin folder ${dir}: ${e.code === 'ENOENT' ? 'no such folder' : e.message}`);
   });
@@ -137,21 +161,25 @@ export async function checkPluginFolder(dir: string, opts: { name?: string } = {
       exeOk = !problem;
     }
   }
-  // LF line ends in every script
-  for (const r of await scripts(dir)) {
-    if (r === rel && !exeOk) continue; // already reported
-    const abs = path.join(dir, r);
-    const s = await fsp.stat(abs).catch(() => null);
-    if (!s || s.size > 8 * 1024 * 1024) continue;
-    const text = await fsp.readFile(abs);
-    const isScript = (text[0] === 0x23 && text[1] === 0x21) || SCRIPT_EXT.test(r) || r.startsWith('bin/');
-    if (!isScript) continue;
-    const at = text.indexOf('\r\n');
-    if (at >= 0) {
-      const line = text.subarray(0, at).toString('latin1').split('\n').length;
-      findings.push(finding('PKG-SHEBANG', 'error', r, `${r} has CRLF line ends (first at line ${line}): the interpreter reads the "\\r" as part of each line`,
-        `Convert ${r} to LF line ends (dos2unix ${r}; set git core.autocrlf=false or a .gitattributes "* text eol=lf").`));
-    }
+  // LF line ends in every script (read a few at a time)
+  if (scanScripts) {
+    const list = (await scripts(dir)).filter((r) => !(r === rel && !exeOk));
+    const found: (Finding | null)[] = new Array(list.length).fill(null);
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < list.length; i = next++) {
+        const r = list[i]!;
+        const abs = path.join(dir, r);
+        const s = await fsp.stat(abs).catch(() => null);
+        if (!s || s.size > 8 * 1024 * 1024) continue;
+        const text = await fsp.readFile(abs);
+        if (!isScript(r, text)) continue;
+        const at = text.indexOf('\r\n');
+        if (at >= 0) found[i] = crlfFinding(r, lineAt(text, at));
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, worker));
+    for (const f of found) if (f) findings.push(f);
   }
   return findings;
 }

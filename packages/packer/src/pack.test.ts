@@ -164,6 +164,31 @@ describe('pack', function () {
     expect(fs.existsSync(path.join(dir, 'out-noexec', 'noexec-v1.2.0.tar.gz'))).to.equal(false);
   });
 
+  it('refuses CRLF scripts found while streaming (small and large files), leaving no archive behind', async () => {
+    const src = await writePlugin(path.join(dir, 'crlf'), 'crlf');
+    await fsp.writeFile(path.join(src, 'lib/common.sh'), 'a=1\nb=2\r\n');
+    const out = path.join(dir, 'out-crlf');
+    const e = await pack(src, { outDir: out }).catch((x: unknown) => x);
+    expect(e).to.be.instanceOf(PackRefused);
+    expect((e as PackRefused).findings.map((f) => `${f.rule} ${f.entry}`)).to.deep.equal(['PKG-SHEBANG lib/common.sh']);
+    expect((e as PackRefused).findings[0]!.message).to.match(/line 2/);
+    expect(await fsp.readdir(out).catch(() => [])).to.deep.equal([]);
+    // a 3 MiB PHP file whose first CRLF sits right across a 1 MiB read boundary
+    await fsp.writeFile(path.join(src, 'lib/common.sh'), 'ok\n');
+    const big = Buffer.alloc(3 * 1024 * 1024, 0x61);
+    for (let i = 99; i < big.length; i += 100) big[i] = 10;
+    big[(1 << 20) - 1] = 13;
+    big[1 << 20] = 10;
+    big.write('<?php\n', 0);
+    await fsp.writeFile(path.join(src, 'lib/big.php'), big);
+    const e2 = await pack(src, { outDir: out }).catch((x: unknown) => x);
+    expect(e2).to.be.instanceOf(PackRefused);
+    expect((e2 as PackRefused).findings.map((f) => `${f.rule} ${f.entry}`)).to.deep.equal(['PKG-SHEBANG lib/big.php']);
+    expect((e2 as PackRefused).findings[0]!.message).to.match(new RegExp(`line ${big.subarray(0, 1 << 20).toString('latin1').split('\n').length}\\)`));
+    // the same folder as checkPluginFolder sees it
+    expect((await checkPluginFolder(src)).map((f) => f.entry)).to.deep.equal(['lib/big.php']);
+  });
+
   it('refuses symlinks out of the folder and special files; keeps links inside', async () => {
     const src = await writePlugin(path.join(dir, 'links'), 'links');
     await fsp.writeFile(path.join(dir, 'secret.txt'), 'secret');

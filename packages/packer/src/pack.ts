@@ -7,7 +7,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { KitError } from '@bx-provider-kit/schemas';
 import { finding, hasErrors, type Finding } from './findings.js';
-import { checkPluginFolder } from './folder.js';
+import { checkFolder, crlfFinding, isScript, lineAt } from './folder.js';
 import { isIgnoredName } from './ignore.js';
 import { readManifest } from './manifest.js';
 import { resolveInside } from './paths.js';
@@ -125,7 +125,8 @@ async function collect(dir: string, roots: string[], explicit: Set<string>): Pro
       addParents(rel);
       items.set(`${rel}/`, { path: `${rel}/`, abs, size: 0, mode: 0o755, type: 'directory' });
       const names = (await fsp.readdir(abs)).sort(cmpBytes);
-      for (const n of names) await visit(`${rel}/${n}`, depth + 1);
+      // lstat a folder's children concurrently (the Map keeps no order: items are sorted at the end)
+      await Promise.all(names.map((n) => visit(`${rel}/${n}`, depth + 1)));
       return;
     }
     if (st.isFile()) {
@@ -155,9 +156,16 @@ async function collect(dir: string, roots: string[], explicit: Set<string>): Pro
   return { items: [...items.values()].sort((a, b) => cmpBytes(a.path, b.path)), findings, skipped: skipped.sort(cmpBytes) };
 }
 
-/** Joins small buffers into ~1 MiB chunks: fewer, larger writes into gzip. */
-async function* tarStream(items: Item[], mtime: number): AsyncGenerator<Buffer> {
+/** Scripts under bin/ and lib/ must have LF line ends: checked on the bytes being packed. */
+const scanned = (p: string) => p.startsWith('bin/') || p.startsWith('lib/');
+
+/**
+ * The tar stream: headers written here, file data read a few files ahead, small buffers joined
+ * into ~1 MiB chunks (fewer, larger writes into gzip). CRLF scripts are reported in `crlf`.
+ */
+async function* tarStream(items: Item[], mtime: number, crlf: Finding[]): AsyncGenerator<Buffer> {
   const LIMIT = 1 << 20;
+  const AHEAD = 32;
   let pending: Buffer[] = [];
   let pendingLen = 0;
   let written = 0;
@@ -178,18 +186,53 @@ async function* tarStream(items: Item[], mtime: number): AsyncGenerator<Buffer> 
       pendingLen = 0;
     }
   };
-  for (const it of items) {
+  const reads = new Map<number, Promise<Buffer>>();
+  let ahead = 0;
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i]!;
+    if (i + AHEAD > ahead) {
+      ahead = Math.min(items.length, i + AHEAD);
+      for (let j = i; j < ahead; j++) {
+        const x = items[j]!;
+        if (x.type === 'file' && x.size <= LIMIT && !reads.has(j)) {
+          const p = fsp.readFile(x.abs);
+          p.catch(() => undefined);
+          reads.set(j, p);
+        }
+      }
+    }
     yield* push(tarHeader({ path: it.path, type: it.type, mode: it.mode, size: it.size, mtime, linkpath: it.linkpath }));
     if (it.type !== 'file') continue;
     let n = 0;
+    const scan = scanned(it.path);
     if (it.size <= LIMIT) {
-      const buf = await fsp.readFile(it.abs);
+      const buf = await reads.get(i)!;
+      reads.delete(i);
       n = buf.length;
+      if (scan && isScript(it.path, buf)) {
+        const at = buf.indexOf('\r\n');
+        if (at >= 0) crlf.push(crlfFinding(it.path, lineAt(buf, at)));
+      }
       if (n === it.size) yield* push(buf);
     } else {
+      let script: boolean | undefined;
+      let line = 1;
+      let prevCR = false;
+      let found = false;
       for await (const chunk of fs.createReadStream(it.abs, { highWaterMark: LIMIT }) as AsyncIterable<Buffer>) {
         n += chunk.length;
         if (n > it.size) break;
+        if (scan && !found) {
+          script ??= isScript(it.path, chunk);
+          if (script) {
+            const at = prevCR && chunk[0] === 10 ? 0 : chunk.indexOf('\r\n');
+            if (at >= 0) {
+              crlf.push(crlfFinding(it.path, lineAt(chunk, at, line)));
+              found = true;
+            } else line = lineAt(chunk, chunk.length, line);
+            prevCR = chunk[chunk.length - 1] === 13;
+          }
+        }
         yield* push(chunk);
       }
     }
@@ -223,10 +266,13 @@ export async function pack(dir: string, opts: PackOptions = {}): Promise<PackRes
     if (outDir === rootAbs || outDir.startsWith(rootAbs + path.sep)) throw new KitError(`--out ${outDir} is inside ${r}/, which is packed: write the archive elsewhere (default ./dist)`);
   }
 
-  const findings = (await checkPluginFolder(dir, { name: manifest.name })).filter((f) => f.severity === 'error');
+  const findings = (await checkFolder(dir, { name: manifest.name }, false)).filter((f) => f.severity === 'error');
   const { items, findings: walkFindings, skipped } = await collect(dir, roots, new Set(extras));
-  findings.push(...walkFindings);
-  if (hasErrors(findings)) throw new PackRefused(dir, findings);
+  if (hasErrors(findings) || hasErrors(walkFindings)) {
+    // refused anyway: report every problem at once, CRLF scripts included
+    const all = (await checkFolder(dir, { name: manifest.name }, true)).filter((f) => f.severity === 'error');
+    throw new PackRefused(dir, [...all, ...walkFindings.sort((a, b) => cmpBytes(a.entry ?? '', b.entry ?? ''))]);
+  }
 
   const archiveName = `${manifest.name}-v${manifest.version}.tar.gz`;
   await fsp.mkdir(outDir, { recursive: true }).catch((e: Error) => {
@@ -248,12 +294,17 @@ export async function pack(dir: string, opts: PackOptions = {}): Promise<PackRes
       cb(null, chunk);
     },
   });
+  const crlf: Finding[] = [];
   try {
-    await pipeline(Readable.from(tarStream(items, mtime)), zlib.createGzip({ level: 6, chunkSize: 64 * 1024 }), fixHeader, fs.createWriteStream(tmp, { mode: 0o644 }));
+    await pipeline(Readable.from(tarStream(items, mtime, crlf)), zlib.createGzip({ level: 6, chunkSize: 64 * 1024 }), fixHeader, fs.createWriteStream(tmp, { mode: 0o644 }));
   } catch (e) {
     await fsp.rm(tmp, { force: true });
     if (e instanceof KitError) throw e;
     throw new KitError(`cannot write ${tmp}: ${(e as Error).message}`);
+  }
+  if (crlf.length) {
+    await fsp.rm(tmp, { force: true });
+    throw new PackRefused(dir, crlf);
   }
   const sha256 = hash.digest('hex');
   const shaLine = `${sha256}  ${archiveName}\n`;
