@@ -208,11 +208,12 @@ const inside = (dir: string, p: string) => {
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 };
 
-/** Creates ROOT/providers, ROOT/logs and, for a new root unless `pool: false`, the pool inventory. */
+/** Creates ROOT/providers, ROOT/logs and, for a new root (no logs/ yet) unless `pool: false`, the pool inventory. */
 export function initRoot(root: string, opts: { pool?: boolean } = {}): { created: boolean; pool: boolean } {
   const abs = path.resolve(root);
   if (fs.existsSync(abs) && !isDir(abs)) throw new KitError(`host root ${abs} exists and is not a folder: pick another --root`);
-  const fresh = !fs.existsSync(path.join(abs, 'providers'));
+  // ROOT/logs marks an initialised root (a real /opt/webdir always has it); providers/ may be made by hand
+  const fresh = !fs.existsSync(path.join(abs, 'logs'));
   try {
     fs.mkdirSync(path.join(abs, 'providers'), { recursive: true });
     fs.mkdirSync(path.join(abs, 'logs'), { recursive: true });
