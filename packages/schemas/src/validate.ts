@@ -1,0 +1,380 @@
+import { createRequire } from 'node:module';
+import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import { isRuleId } from './rules.js';
+import { listKinds, loadSchema } from './kinds.js';
+
+/** One thing wrong with a document: the rule it breaks, where (a JSON Pointer), and why, for a person. */
+export interface Problem {
+  /** A rule id of the catalogue (rules.ts), or `SCHEMA` for kinds that carry no rule ids. */
+  rule: string;
+  /** JSON Pointer to the offending value ('' = the whole document; a missing key points at the key). */
+  path: string;
+  /** One line for a hoster: `PATH: what is wrong: what the host does with it (RULE)`. */
+  message: string;
+}
+
+export interface ValidationResult {
+  ok: boolean;
+  problems: Problem[];
+}
+
+/** Annotation keywords the schemas use (besides the standard ones). */
+export const ANNOTATION_KEYWORDS = ['x-rule', 'x-error-answer', 'x-expect', 'x-why', 'tsType'] as const;
+
+const require = createRequire(import.meta.url);
+
+let ajv: Ajv2020 | undefined;
+const compiled = new Map<string, ValidateFunction>();
+
+function getAjv(): Ajv2020 {
+  if (ajv) return ajv;
+  // ajv is loaded on first use: importing the package (for KitError or the rule catalogue)
+  // costs nothing, and a process that validates one kind compiles one schema.
+  const Ajv = (require('ajv/dist/2020.js') as { default: typeof Ajv2020 }).default;
+  const a = new Ajv({
+    allErrors: true,
+    verbose: true,
+    strict: true,
+    // `required` inside if/then/else names properties declared next to the `if`.
+    strictRequired: false,
+    allowUnionTypes: true,
+  });
+  for (const k of ANNOTATION_KEYWORDS) a.addKeyword({ keyword: k });
+  // Every schema is registered (not compiled) so that one kind may $ref another by its $id.
+  for (const kind of listKinds()) {
+    const doc = loadSchema(kind);
+    indexDoc(doc);
+    a.addSchema(doc, typeof doc.$id === 'string' ? undefined : kind);
+  }
+  ajv = a;
+  return a;
+}
+
+function validatorFor(kind: string): ValidateFunction {
+  let v = compiled.get(kind);
+  if (!v) {
+    const doc = loadSchema(kind); // KitError for an unknown kind
+    const a = getAjv();
+    v = a.getSchema(typeof doc.$id === 'string' ? doc.$id : kind);
+    if (!v) throw new Error(`schema of ${kind} did not compile`);
+    compiled.set(kind, v);
+  }
+  return v;
+}
+
+/** Compiles every kind now (start-up measurements, and the test that every schema compiles). */
+export function compileAll(): string[] {
+  const kinds = listKinds();
+  for (const k of kinds) validatorFor(k);
+  return kinds;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rule ids: a schema node says which rule its constraints encode with `"x-rule": "ID"` or, when
+// its keywords encode different rules, `"x-rule": {"type": "ID", "default": "ID"}`. Nodes
+// without one inherit the nearest ancestor's. Kinds without any x-rule report `SCHEMA`.
+
+type RuleAnn = string | Record<string, string>;
+const parentOf = new WeakMap<object, object>();
+const indexed = new WeakSet<object>();
+
+function indexDoc(doc: object): void {
+  if (indexed.has(doc)) return;
+  indexed.add(doc);
+  const visit = (node: unknown, parent: object | undefined): void => {
+    if (!node || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      for (const n of node) visit(n, parent);
+      return;
+    }
+    if (parent) parentOf.set(node, parent);
+    for (const [k, v] of Object.entries(node)) if (k !== 'examples' && k !== 'enum' && k !== 'const') visit(v, node);
+  };
+  visit(doc, undefined);
+}
+
+function ownRule(node: object | undefined, keyword?: string): string | undefined {
+  const ann = (node as { 'x-rule'?: RuleAnn } | undefined)?.['x-rule'];
+  if (typeof ann === 'string') return ann;
+  if (ann && typeof ann === 'object') return (keyword && ann[keyword]) || ann.default;
+  return undefined;
+}
+
+function ruleAt(node: object | undefined, keyword: string): string {
+  const own = ownRule(node, keyword);
+  if (own) return own;
+  for (let n = node && parentOf.get(node); n; n = parentOf.get(n)) {
+    const r = ownRule(n);
+    if (r) return r;
+  }
+  return 'SCHEMA';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages: one sentence per keyword, then what the host does (per rule), then the rule id.
+
+const WHY: Record<string, string> = {
+  'OUT-OBJECT': 'the host dies with "Not a HASH reference" on anything but a JSON object',
+  'ERR-SUCCESS-KEY': 'any "error" key makes the host drop the data of a success answer (with 0 it then dies); leave the key out',
+  'ERR-TYPE': 'the host takes only a positive integer as an error code: 0 counts as a success without data and dies, true or a string dies on its integer type check',
+  'ERR-MESSAGE': 'the host reads only "error_message" to tell the caller what failed',
+  'HELP-SCHEMA': 'the host needs "options" as an array of action names; anything else makes it die and takes "list" down for every provider',
+  'HELP-REQUIRED': 'the host refuses every action whose name "options" does not list',
+  'HELP-STATUS': 'the host copies "status" as the provider\'s status',
+  'CFG-SCHEMA': 'the web interface reads configurations[].id and .descr (and the host dies when the array is missing)',
+  'CFG-ID-SAFE': 'the host passes the id to "bin/NAME order ID" through a shell, unquoted',
+  'ORD-TASK-ID': 'the host then answers "doesn\'t return task_id", after the plugin already placed the order',
+  'ORD-TASK-SAFE': 'the host saves each task as a file named after its id and passes the id to a shell unquoted',
+  'STAT-SCHEMA': 'a missing status gives "doesn\'t return status" and any other value leaves the order in progress forever',
+  'STAT-FINISHED': 'order_to_host adds "server" to the pool and connects to it as root',
+};
+for (const id of ['HOST-LIST', 'HOST-STATUS', 'HOST-CONFIGS', 'HOST-ORDER', 'HOST-ORDER-STATUS', 'HOST-ORDERS-LIST', 'HOST-ORDER-TO-HOST', 'HOST-INSTALL']) {
+  WHY[id] = 'the real bx-provider does not answer so, and the web interface reads this answer';
+}
+
+const SAFE_CHAR = /[A-Za-z0-9._-]/;
+
+function show(v: unknown, max = 40): string {
+  if (v === undefined) return 'nothing';
+  let s: string;
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    s = String(v);
+  }
+  return s.length > max ? `${s.slice(0, max - 3)}...` : s;
+}
+
+function typeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'a whole number' : 'a fractional number';
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'string') return 'a string';
+  return typeof v;
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  array: 'an array', object: 'an object', string: 'a string', integer: 'a whole number',
+  number: 'a number', boolean: 'true or false', null: 'null',
+};
+
+function orList(xs: string[]): string {
+  return xs.length <= 1 ? (xs[0] ?? '') : `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}`;
+}
+
+/** Why a string is not a safe shell word / file name (CFG-ID-SAFE, ORD-TASK-SAFE). */
+function unsafeWord(s: string): string {
+  if (s === '') return 'is empty';
+  if (s.startsWith('-')) return `${show(s)} starts with "-" (the plugin would read it as an option)`;
+  for (const ch of s) {
+    if (SAFE_CHAR.test(ch)) continue;
+    if (ch === ' ') return `${show(s)} has a space`;
+    const cp = ch.codePointAt(0)!;
+    if (cp < 0x20 || cp === 0x7f) return `${show(s)} has a control character (U+${cp.toString(16).toUpperCase().padStart(4, '0')})`;
+    return `${show(s)} has a ${JSON.stringify(ch)} (only A-Z a-z 0-9 . _ - are safe)`;
+  }
+  return `${show(s)} is not a safe word`;
+}
+
+function detail(e: ErrorObject, rule: string): string {
+  const p = e.params as Record<string, unknown>;
+  const ps = (e.parentSchema ?? {}) as Record<string, unknown>;
+  const data = e.data;
+  const expect = typeof ps['x-expect'] === 'string' ? (ps['x-expect'] as string) : undefined;
+  switch (e.keyword) {
+    case 'type': {
+      const want = ([] as string[]).concat(p.type as string | string[]).map((t) => TYPE_WORDS[t] ?? t);
+      if (e.instancePath === '') return `the document is ${typeName(data)}, not ${orList(want)}`;
+      if (typeof data === 'boolean' || data === null) return `${show(data)} is not ${orList(want)}`;
+      return `${show(data)} is ${typeName(data)}, not ${orList(want)}`;
+    }
+    case 'required': {
+      if (rule === 'ERR-MESSAGE' && data && typeof data === 'object' && 'message' in data) {
+        return 'is missing ("message" is there, but it does not count)';
+      }
+      return 'is missing';
+    }
+    case 'minLength':
+      return p.limit === 1 ? 'is empty' : `${show(data)} is shorter than ${String(p.limit)} characters`;
+    case 'maxLength':
+      return `${show(data)} is ${[...String(data)].length} characters long, more than ${String(p.limit)}`;
+    case 'pattern':
+      if (rule === 'CFG-ID-SAFE' || rule === 'ORD-TASK-SAFE') return unsafeWord(String(data));
+      if (rule === 'ERR-MESSAGE') return 'is only whitespace';
+      if (expect) return `${show(data)} is not ${expect}`;
+      return `${show(data)} does not have the expected form`;
+    case 'not':
+    case 'false schema':
+      if (rule === 'ERR-SUCCESS-KEY') return `is present (${show(data)}) in a success answer`;
+      if (rule === 'ORD-TASK-SAFE') return `${show(data)} names a folder, not a file`;
+      if (e.keyword === 'false schema') return `${show(data)} is not allowed here`;
+      return `${show(data)} has a form that is not allowed here`;
+    case 'enum': {
+      const allowed = (p.allowedValues as unknown[]) ?? [];
+      return `${show(data)} is not ${orList(allowed.map((a) => JSON.stringify(a)))}`;
+    }
+    case 'const':
+      return `${show(data)} is not ${JSON.stringify(p.allowedValue)}`;
+    case 'minimum':
+    case 'exclusiveMinimum':
+      if (rule === 'ERR-TYPE') return `${show(data)} is not a positive integer`;
+      if (rule === 'CFG-ID-SAFE' || rule === 'ORD-TASK-SAFE') return `${show(data)} is negative (it reaches the shell starting with "-")`;
+      return `${show(data)} is ${e.keyword === 'minimum' ? 'less than' : 'not more than'} ${String(p.limit)}`;
+    case 'maximum':
+    case 'exclusiveMaximum':
+      return `${show(data)} is ${e.keyword === 'maximum' ? 'more than' : 'not less than'} ${String(p.limit)}`;
+    case 'multipleOf':
+      return `${show(data)} is not a multiple of ${String(p.multipleOf)}`;
+    case 'contains': {
+      const c = (ps.contains as Record<string, unknown> | undefined)?.const;
+      if (c !== undefined) return `does not list ${JSON.stringify(c)}`;
+      return 'has no item of the expected form';
+    }
+    case 'minItems':
+      return p.limit === 1 ? 'is empty' : `has ${(data as unknown[]).length} items, fewer than ${String(p.limit)}`;
+    case 'maxItems':
+      return `has ${(data as unknown[]).length} items, more than ${String(p.limit)}`;
+    case 'uniqueItems':
+      return `items ${String(p.j)} and ${String(p.i)} are the same`;
+    case 'minProperties':
+      return p.limit === 1 ? 'is empty' : `has fewer than ${String(p.limit)} keys`;
+    case 'maxProperties':
+      return `has more than ${String(p.limit)} keys`;
+    case 'additionalProperties':
+    case 'unevaluatedProperties':
+      return 'is not a known key here (check its spelling)';
+    case 'dependentRequired':
+    case 'dependencies':
+      return `is missing (required with ${JSON.stringify(p.property)})`;
+    case 'propertyNames':
+      return `key ${show(p.propertyName)} does not have the expected form`;
+    case 'format':
+      return `${show(data)} is not a valid ${String(p.format)}`;
+    case 'anyOf':
+    case 'oneOf':
+      if (e.keyword === 'oneOf' && Array.isArray(p.passingSchemas)) return `${show(data)} fits more than one of the allowed forms`;
+      return `${show(data)} fits none of the allowed forms${expect ? ` (expected ${expect})` : ''}`;
+    default:
+      return `${show(data)} does not satisfy the schema's "${e.keyword}" constraint`;
+  }
+}
+
+function escapeKey(k: string): string {
+  return k.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+function problemPath(e: ErrorObject): string {
+  const p = e.params as Record<string, unknown>;
+  if (e.keyword === 'required' || e.keyword === 'dependentRequired' || e.keyword === 'dependencies') {
+    return `${e.instancePath}/${escapeKey(String(p.missingProperty))}`;
+  }
+  if (e.keyword === 'additionalProperties' || e.keyword === 'unevaluatedProperties') {
+    const k = p.additionalProperty ?? p.unevaluatedProperty;
+    return `${e.instancePath}/${escapeKey(String(k))}`;
+  }
+  if (e.keyword === 'propertyNames' && typeof p.propertyName === 'string') return `${e.instancePath}/${escapeKey(p.propertyName)}`;
+  return e.instancePath;
+}
+
+function ruleOf(e: ErrorObject): string {
+  const ps = e.parentSchema as Record<string, unknown> | undefined;
+  if (e.keyword === 'required' && ps && typeof ps.properties === 'object' && ps.properties) {
+    const prop = (ps.properties as Record<string, object>)[String((e.params as { missingProperty?: string }).missingProperty)];
+    const r = prop && ownRule(prop, 'required');
+    if (r) return r;
+  }
+  return ruleAt(ps, e.keyword);
+}
+
+/** Drops ajv's bookkeeping errors and reduces anyOf/oneOf to the branch that came closest. */
+function reduce(errors: ErrorObject[]): ErrorObject[] {
+  const out: ErrorObject[] = [];
+  for (const e of errors) {
+    if (e.keyword === 'if') continue; // "must match then schema": the then/else error says why
+    if (/\/contains\/./.test(e.schemaPath)) continue; // items tried by `contains`: its own error says it
+    if (e.keyword === 'anyOf' || e.keyword === 'oneOf') {
+      const prefix = `${e.schemaPath}/`;
+      const inner = out.filter((x) => x.schemaPath.startsWith(prefix) && x.instancePath.startsWith(e.instancePath));
+      if (inner.length && !(e.keyword === 'oneOf' && Array.isArray((e.params as { passingSchemas?: unknown }).passingSchemas))) {
+        const byBranch = new Map<string, ErrorObject[]>();
+        for (const x of inner) {
+          const b = x.schemaPath.slice(prefix.length).split('/')[0]!;
+          byBranch.set(b, [...(byBranch.get(b) ?? []), x]);
+        }
+        // The closest branch: fewest problems, then the deepest ones (it got further in).
+        const best = [...byBranch.values()].sort(
+          (a, b) => a.length - b.length || Math.max(...b.map((x) => x.instancePath.length)) - Math.max(...a.map((x) => x.instancePath.length)),
+        )[0]!;
+        for (const x of inner) if (!best.includes(x)) out.splice(out.indexOf(x), 1);
+        continue;
+      }
+    }
+    out.push(e);
+  }
+  return out;
+}
+
+function toProblems(errors: ErrorObject[], rootRule: string | undefined): Problem[] {
+  const seen = new Set<string>();
+  const problems: Problem[] = [];
+  const reduced = reduce(errors);
+  // "" fails minLength and the pattern alike: "is empty" once is enough
+  const empty = new Set(reduced.filter((e) => e.keyword === 'minLength' && e.data === '').map((e) => e.instancePath));
+  for (const e of reduced) {
+    if (e.keyword === 'pattern' && e.data === '' && empty.has(e.instancePath)) continue;
+    let rule = ruleOf(e);
+    if (rule === 'SCHEMA' && rootRule) rule = rootRule;
+    const path = problemPath(e);
+    const why = WHY[rule];
+    const message = `${path || '/'}: ${detail(e, rule)}${why ? `: ${why}` : ''} (${rule})`;
+    if (seen.has(message)) continue;
+    seen.add(message);
+    problems.push({ rule, path, message });
+  }
+  return problems;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * True when a document is meant as an error answer: it has an `error` key and either an error
+ * text or none of the keys a success answer of this action requires. `{"error": 0, "task_id": "5"}`
+ * is a success answer with a stray error key (ERR-SUCCESS-KEY); `{"error": 1, "message": "x"}`
+ * an error answer without error_message (ERR-MESSAGE).
+ */
+export function isErrorAnswer(value: unknown, successRequired: readonly string[] = []): boolean {
+  if (!isPlainObject(value) || !('error' in value)) return false;
+  if ('error_message' in value || 'message' in value) return true;
+  return !successRequired.some((k) => k in value);
+}
+
+/**
+ * Validates a document against the schema of `kind` (`plugin/help`, `host/orders_list`,
+ * `conformance`, ...). Plugin answers of configs/order/order_status may also be error answers
+ * (`x-error-answer` in their schema): those are checked against plugin/error; an error answer
+ * to `help` is itself a problem (HELP-ERROR). Unknown kind: KitError listing the kinds.
+ */
+export function validate(kind: string, value: unknown): ValidationResult {
+  const doc = loadSchema(kind);
+  const errorAnswer = doc['x-error-answer'];
+  if (typeof errorAnswer === 'string' && isErrorAnswer(value, (doc.required as string[] | undefined) ?? [])) {
+    if (isRuleId(errorAnswer)) {
+      const inner = validate('plugin/error', value);
+      const text = (value as Record<string, unknown>).error_message;
+      const problem: Problem = {
+        rule: errorAnswer,
+        path: '',
+        message: `/: ${kind.replace(/^plugin\//, '')} answered with an error${typeof text === 'string' && text ? ` (${show(text)})` : ''}: the host swallows it, shows the provider as "exists" and refuses every action with "doesn't support ... option" (${errorAnswer})`,
+      };
+      return { ok: false, problems: [problem, ...inner.problems] };
+    }
+    return validate(errorAnswer, value);
+  }
+  const v = validatorFor(kind);
+  if (v(value)) return { ok: true, problems: [] };
+  return { ok: false, problems: toProblems(v.errors ?? [], ownRule(doc)) };
+}
