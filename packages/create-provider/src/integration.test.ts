@@ -112,16 +112,24 @@ for (const template of TEMPLATES) {
       r = await host(['-a', 'configs', '--provider', name]);
       expect(json(r).params.provider_configs[name].configurations).to.have.length(3);
 
+      // As on a real BitrixVM, settings are edited in the installed copy: a longer sandbox
+      // delay, so that in_progress is seen before finished.
+      const delayMs = 2500;
+      await setConf(path.join(hostRoot, 'providers', name, 'etc', `${name}.conf`), { sandbox_delay_ms: String(delayMs) });
+      const t0 = Date.now();
       r = await host(['-a', 'order', '--provider', name, '--config_id', '1']);
       expect(r.code, r.stdout + r.stderr).to.equal(0);
       const taskId = String(json(r).params.provider_order[name].task_id);
       expect(taskId).to.match(/^sb-/);
       r = await host(['-a', 'order_status', '--provider', name, '--task_id', taskId]);
-      expect(json(r).params.provider_order[name]).to.deep.include({ task_id: taskId, status: 'in_progress' });
+      expect(json(r).params.provider_order[name]).to.include({ task_id: taskId });
+      // The task was created after t0: before t0 + delay it cannot be finished.
+      if (Date.now() - t0 < delayMs) expect(json(r).params.provider_order[name]).to.include({ status: 'in_progress' });
 
       let st: Record<string, unknown> = {};
-      for (let i = 0; i < 40; i++) {
-        await sleep(250);
+      const deadline = Date.now() + delayMs + 30_000;
+      while (Date.now() < deadline) {
+        await sleep(300);
         r = await host(['-a', 'order_status', '--provider', name, '--task_id', taskId]);
         st = json(r).params.provider_order[name];
         if (st.status !== 'in_progress') break;

@@ -45,8 +45,8 @@ backend_create_order() {
 	mkdir -p -- "$STATE_DIR" 2>/dev/null || fail "cannot create the task folder $STATE_DIR"
 	now_ms; created=$REPLY
 	ready=$((created + CONF_sandbox_delay_ms))
-	bytes=$(od -An -N2 -tu1 /dev/urandom) || fail "cannot read /dev/urandom"
-	read -r b1 b2 <<<"$bytes"
+	bytes=($(od -An -N2 -tu1 /dev/urandom)) || fail "cannot read /dev/urandom"
+	b1=${bytes[0]} b2=${bytes[1]}
 	case $((b1 % 3)) in
 	0) server=192.0.2.$((1 + b2 % 254)) ;;
 	1) server=198.51.100.$((1 + b2 % 254)) ;;
