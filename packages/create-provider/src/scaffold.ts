@@ -9,7 +9,8 @@
  *   {{version}}          the plugin's first version (0.1.0)
  *   {{kitVersion}}       the version of create-provider that wrote it
  * `_gitignore` becomes `.gitignore` (npm would drop a real .gitignore from the package).
- * Files with an executable bit in the template are written 0755, everything else 0644.
+ * Files under bin/ and files with an executable bit in the template are written 0755,
+ * everything else 0644.
  */
 import fs from 'node:fs/promises';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -142,7 +143,9 @@ export async function renderTemplate(template: TemplateName, values: Record<stri
       .join('/');
     const raw = await fs.readFile(path.join(root, rel), 'utf8');
     const content = fill(raw.replace(/\r\n/g, '\n'), values, `${template}/${rel}`);
-    files.push({ rel: outRel, content, mode: st.mode & 0o111 ? 0o755 : 0o644 });
+    // Everything under bin/ is executable even if a package manager dropped the mode bits.
+    const executable = (st.mode & 0o111) !== 0 || outRel.startsWith('bin/');
+    files.push({ rel: outRel, content, mode: executable ? 0o755 : 0o644 });
   }
   return files;
 }
