@@ -1,0 +1,104 @@
+/**
+ * conformance.json: how to test a plugin. Validated against schemas/conformance.schema.json;
+ * a bad file is a KitError (exit 2) naming the file, the line and the key.
+ */
+import { promises as fs } from 'node:fs';
+import { KitError, matchRules, validate } from '@bx-provider-kit/schemas';
+
+export interface SkipEntry {
+  rule: string;
+  reason: string;
+}
+
+export interface ConformanceConfig {
+  configId?: string;
+  allowOrder?: boolean;
+  env?: Record<string, string>;
+  callTimeoutMs?: number;
+  slowMs?: number;
+  lifecycleTimeoutMs?: number;
+  pollIntervalMs?: number;
+  skip?: SkipEntry[];
+}
+
+export const DEFAULTS = {
+  callTimeoutMs: 10_000,
+  slowMs: 2_000,
+  lifecycleTimeoutMs: 60_000,
+  pollIntervalMs: 1_000,
+} as const;
+
+export const CONFIG_KEYS = ['$schema', 'configId', 'allowOrder', 'env', 'callTimeoutMs', 'slowMs', 'lifecycleTimeoutMs', 'pollIntervalMs', 'skip'];
+
+/** The 1-based line of the first `"key":` in the raw text (0 when not found). */
+export function lineOfKey(text: string, key: string): number {
+  const esc = JSON.stringify(key).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const m = new RegExp(`${esc}\\s*:`).exec(text);
+  if (!m) return 0;
+  return text.slice(0, m.index).split('\n').length;
+}
+
+function lineOfOffset(text: string, offset: number): number {
+  return text.slice(0, offset).split('\n').length;
+}
+
+/** Parses and validates the text of a conformance.json; `file` names it in errors. */
+export function parseConfig(text: string, file: string): ConformanceConfig {
+  let value: unknown;
+  try {
+    value = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (e) {
+    const msg = (e as Error).message;
+    const pos = /position (\d+)/.exec(msg);
+    const where = pos ? `:${lineOfOffset(text, Number(pos[1]))}` : '';
+    throw new KitError(`${file}${where}: not valid JSON (${msg.replace(/^JSON\.parse: /, '')}); fix the syntax`);
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new KitError(`${file}: must be a JSON object such as {"allowOrder": true}`);
+  }
+  const obj = value as Record<string, unknown>;
+  for (const key of Object.keys(obj)) {
+    if (!CONFIG_KEYS.includes(key)) {
+      const line = lineOfKey(text, key);
+      throw new KitError(
+        `${file}${line ? `:${line}` : ''}: unknown key "${key}" (allowed: ${CONFIG_KEYS.filter((k) => k !== '$schema').join(', ')})`,
+      );
+    }
+  }
+  const res = validate('conformance', obj);
+  if (!res.ok) {
+    const p = res.problems[0]!;
+    const top = p.path.split('/').filter(Boolean)[0];
+    const line = top ? lineOfKey(text, top) : 0;
+    throw new KitError(`${file}${line ? `:${line}` : ''}: ${p.path ? `${p.path}: ` : ''}${p.message.replace(/^\/\S*:\s*/, '')}`);
+  }
+  const cfg: ConformanceConfig = {};
+  if (obj.configId !== undefined) cfg.configId = String(obj.configId);
+  if (obj.allowOrder !== undefined) cfg.allowOrder = obj.allowOrder as boolean;
+  if (obj.env !== undefined) cfg.env = obj.env as Record<string, string>;
+  for (const k of ['callTimeoutMs', 'slowMs', 'lifecycleTimeoutMs', 'pollIntervalMs'] as const) {
+    if (obj[k] !== undefined) cfg[k] = obj[k] as number;
+  }
+  if (obj.skip !== undefined) {
+    cfg.skip = obj.skip as SkipEntry[];
+    for (const s of cfg.skip) {
+      if (!matchRules(s.rule).length) {
+        throw new KitError(`${file}:${lineOfKey(text, 'skip')}: skip: no rule matches "${s.rule}" (run bx-provider-kit rules for the ids)`);
+      }
+    }
+  }
+  return cfg;
+}
+
+/** Reads a conformance.json; a missing file is a KitError when `required`, else undefined. */
+export async function loadConfig(file: string, required: boolean): Promise<ConformanceConfig | undefined> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (!required && code === 'ENOENT') return undefined;
+    throw new KitError(`cannot read ${file} (${code ?? (e as Error).message}): check the path given to --config`);
+  }
+  return parseConfig(text, file);
+}
