@@ -3,7 +3,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import crypto from 'node:crypto';
-import { Readable, Transform } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { KitError } from '@bx-provider-kit/schemas';
 import { finding, hasErrors, type Finding } from './findings.js';
@@ -159,89 +159,119 @@ async function collect(dir: string, roots: string[], explicit: Set<string>): Pro
 /** Scripts under bin/ and lib/ must have LF line ends: checked on the bytes being packed. */
 const scanned = (p: string) => p.startsWith('bin/') || p.startsWith('lib/');
 
+/** A fixed set of reusable buffers: the tar stream allocates nothing per file or chunk. */
+class BufferPool {
+  private free: Buffer[];
+  private waiters: { resolve: (b: Buffer) => void; reject: (e: unknown) => void }[] = [];
+  private dead: unknown;
+  constructor(count: number, size: number) {
+    this.free = Array.from({ length: count }, () => Buffer.allocUnsafe(size));
+  }
+  acquire(): Promise<Buffer> {
+    if (this.dead !== undefined) return Promise.reject(this.dead);
+    const b = this.free.pop();
+    if (b) return Promise.resolve(b);
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+  release(b: Buffer): void {
+    const w = this.waiters.shift();
+    if (w) w.resolve(b);
+    else this.free.push(b);
+  }
+  kill(e: unknown): void {
+    this.dead = e;
+    for (const w of this.waiters.splice(0)) w.reject(e);
+  }
+}
+
 /**
- * The tar stream: headers written here, file data read a few files ahead, small buffers joined
- * into ~1 MiB chunks (fewer, larger writes into gzip). CRLF scripts are reported in `crlf`.
+ * Writes the tar stream into `sink` (the gzip stream): headers written here, small files read
+ * a few ahead, large files read straight into pooled buffers, every chunk handed to gzip from a
+ * fixed pool (so memory stays flat whatever the size). CRLF scripts are reported in `crlf`.
  */
-async function* tarStream(items: Item[], mtime: number, crlf: Finding[]): AsyncGenerator<Buffer> {
-  const LIMIT = 1 << 20;
-  const AHEAD = 32;
-  let pending: Buffer[] = [];
-  let pendingLen = 0;
+async function writeTar(items: Item[], mtime: number, crlf: Finding[], sink: NodeJS.WritableStream, pool: BufferPool, chunkSize: number): Promise<void> {
+  let cur = await pool.acquire();
+  let pos = 0;
   let written = 0;
-  const push = function* (b: Buffer): Generator<Buffer> {
-    written += b.length;
-    if (b.length >= LIMIT) {
-      if (pendingLen) yield Buffer.concat(pending, pendingLen);
-      pending = [];
-      pendingLen = 0;
-      yield b;
-      return;
-    }
-    pending.push(b);
-    pendingLen += b.length;
-    if (pendingLen >= LIMIT) {
-      yield Buffer.concat(pending, pendingLen);
-      pending = [];
-      pendingLen = 0;
+  const flush = async () => {
+    if (!pos) return;
+    const b = cur;
+    sink.write(b.subarray(0, pos), () => pool.release(b));
+    cur = await pool.acquire();
+    pos = 0;
+  };
+  const put = async (src: Buffer) => {
+    written += src.length;
+    for (let off = 0; off < src.length; ) {
+      const n = src.copy(cur, pos, off);
+      pos += n;
+      off += n;
+      if (pos === chunkSize) await flush();
     }
   };
-  const reads = new Map<number, Promise<Buffer>>();
+  const zeros = Buffer.alloc(512);
+  // open a few files ahead (data is read straight into the pooled buffers, no copies)
+  const AHEAD = 16;
+  const opens = new Map<number, Promise<fsp.FileHandle>>();
   let ahead = 0;
-  for (let i = 0; i < items.length; i++) {
-    const it = items[i]!;
-    if (i + AHEAD > ahead) {
-      ahead = Math.min(items.length, i + AHEAD);
-      for (let j = i; j < ahead; j++) {
-        const x = items[j]!;
-        if (x.type === 'file' && x.size <= LIMIT && !reads.has(j)) {
-          const p = fsp.readFile(x.abs);
-          p.catch(() => undefined);
-          reads.set(j, p);
-        }
+  try {
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i]!;
+      for (ahead = Math.max(ahead, i); ahead < items.length && ahead < i + AHEAD; ahead++) {
+        if (items[ahead]!.type !== 'file') continue;
+        const p = fsp.open(items[ahead]!.abs, 'r');
+        p.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
+        opens.set(ahead, p);
       }
-    }
-    yield* push(tarHeader({ path: it.path, type: it.type, mode: it.mode, size: it.size, mtime, linkpath: it.linkpath }));
-    if (it.type !== 'file') continue;
-    let n = 0;
-    const scan = scanned(it.path);
-    if (it.size <= LIMIT) {
-      const buf = await reads.get(i)!;
-      reads.delete(i);
-      n = buf.length;
-      if (scan && isScript(it.path, buf)) {
-        const at = buf.indexOf('\r\n');
-        if (at >= 0) crlf.push(crlfFinding(it.path, lineAt(buf, at)));
-      }
-      if (n === it.size) yield* push(buf);
-    } else {
+      await put(tarHeader({ path: it.path, type: it.type, mode: it.mode, size: it.size, mtime, linkpath: it.linkpath }));
+      if (it.type !== 'file') continue;
+      const scan = scanned(it.path);
+      let n = 0;
       let script: boolean | undefined;
       let line = 1;
       let prevCR = false;
       let found = false;
-      for await (const chunk of fs.createReadStream(it.abs, { highWaterMark: LIMIT }) as AsyncIterable<Buffer>) {
-        n += chunk.length;
-        if (n > it.size) break;
-        if (scan && !found) {
-          script ??= isScript(it.path, chunk);
-          if (script) {
-            const at = prevCR && chunk[0] === 10 ? 0 : chunk.indexOf('\r\n');
-            if (at >= 0) {
-              crlf.push(crlfFinding(it.path, lineAt(chunk, at, line)));
-              found = true;
-            } else line = lineAt(chunk, chunk.length, line);
-            prevCR = chunk[chunk.length - 1] === 13;
+      const fh = await opens.get(i)!;
+      opens.delete(i);
+      try {
+        while (n < it.size) {
+          const want = Math.min(chunkSize - pos, it.size - n);
+          const { bytesRead } = await fh.read(cur, pos, want, null);
+          if (bytesRead === 0) break;
+          const got = cur.subarray(pos, pos + bytesRead);
+          if (scan && !found) {
+            script ??= isScript(it.path, got);
+            if (script) {
+              const at = prevCR && got[0] === 10 ? 0 : got.indexOf('\r\n');
+              if (at >= 0) {
+                crlf.push(crlfFinding(it.path, lineAt(got, at, line)));
+                found = true;
+              } else line = lineAt(got, got.length, line);
+              prevCR = got[got.length - 1] === 13;
+            }
           }
+          n += bytesRead;
+          pos += bytesRead;
+          written += bytesRead;
+          if (pos === chunkSize) await flush();
         }
-        yield* push(chunk);
+        if (n === it.size && (await fh.read(zeros, 0, 1, null)).bytesRead > 0) {
+          zeros[0] = 0;
+          n++;
+        }
+      } finally {
+        await fh.close();
       }
+      if (n !== it.size) throw new KitError(`${it.abs} changed while it was being packed (size ${it.size} -> ${n}): pack again when nothing writes to the folder`);
+      const pad = padding(it.size);
+      if (pad) await put(zeros.subarray(0, pad));
     }
-    if (n !== it.size) throw new KitError(`${it.abs} changed while it was being packed (size ${it.size} -> ${n}): pack again when nothing writes to the folder`);
-    const pad = padding(it.size);
-    if (pad) yield* push(Buffer.alloc(pad));
+  } finally {
+    for (const p of opens.values()) void p.then((h) => h.close()).catch(() => undefined);
   }
-  yield* push(tarEnd(written));
-  if (pendingLen) yield Buffer.concat(pending, pendingLen);
+  await put(tarEnd(written));
+  await flush();
+  pool.release(cur);
 }
 
 /**
@@ -295,8 +325,24 @@ export async function pack(dir: string, opts: PackOptions = {}): Promise<PackRes
     },
   });
   const crlf: Finding[] = [];
+  const CHUNK = 256 * 1024;
+  const pool = new BufferPool(8, CHUNK);
+  const gzip = zlib.createGzip({ level: 6, chunkSize: 64 * 1024 });
   try {
-    await pipeline(Readable.from(tarStream(items, mtime, crlf)), zlib.createGzip({ level: 6, chunkSize: 64 * 1024 }), fixHeader, fs.createWriteStream(tmp, { mode: 0o644 }));
+    const consumer = pipeline(gzip, fixHeader, fs.createWriteStream(tmp, { mode: 0o644 })).catch((e: unknown) => {
+      pool.kill(e);
+      throw e;
+    });
+    const producer = writeTar(items, mtime, crlf, gzip, pool, CHUNK).then(
+      () => void gzip.end(),
+      (e: unknown) => {
+        gzip.destroy();
+        throw e;
+      },
+    );
+    const [p, c] = await Promise.allSettled([producer, consumer]);
+    if (p.status === 'rejected') throw p.reason;
+    if (c.status === 'rejected') throw c.reason;
   } catch (e) {
     await fsp.rm(tmp, { force: true });
     if (e instanceof KitError) throw e;
