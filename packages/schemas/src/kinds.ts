@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,21 +60,36 @@ export function kindFile(kind: string): string {
   return f;
 }
 
-const docCache = new Map<string, Record<string, unknown>>();
+const docCache = new Map<string, { doc: Record<string, unknown>; hash: string }>();
 
-/** The parsed schema of a kind (shared object: do not modify it). */
-export function loadSchema(kind: string): Record<string, unknown> {
+function load(kind: string): { doc: Record<string, unknown>; hash: string } {
   const file = kindFile(kind);
-  let doc = docCache.get(file);
-  if (!doc) {
+  let entry = docCache.get(file);
+  if (!entry) {
     try {
-      doc = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+      const text = readFileSync(file, 'utf8');
+      entry = { doc: JSON.parse(text) as Record<string, unknown>, hash: hashSchemaText(text) };
     } catch (e) {
       throw new KitError(`schema ${file} is not readable JSON: ${(e as Error).message}`);
     }
-    docCache.set(file, doc);
+    docCache.set(file, entry);
   }
-  return doc;
+  return entry;
+}
+
+/** The fingerprint ahead-of-time validators are checked against (sha256 of the file's text). */
+export function hashSchemaText(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The parsed schema of a kind (shared object: do not modify it). */
+export function loadSchema(kind: string): Record<string, unknown> {
+  return load(kind).doc;
+}
+
+/** The fingerprint of a kind's schema file. */
+export function schemaHash(kind: string): string {
+  return load(kind).hash;
 }
 
 /** A deep copy of the schema of a kind, e.g. to print it or hand it to another tool. */

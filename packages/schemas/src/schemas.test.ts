@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { KitError, compileAll, getSchema, isRuleId, listKinds, validate } from './index.js';
+import { KitError, checkSchemas, compileAll, getSchema, isRuleId, listKinds, setAheadOfTime, validate, validatorSource } from './index.js';
 import type { PluginConfigs, PluginError, PluginHelp, PluginOrder, PluginOrderStatus, HostOrdersList } from './index.js';
 import { hostKindOf, observedHostOutputs, seedBlocks } from './fixtures.test-util.js';
 
@@ -28,6 +28,10 @@ describe('schemas/', () => {
 
   it('compiles every schema (ajv 2020, strict)', () => {
     expect(compileAll()).to.deep.equal(listKinds());
+  });
+
+  it('every schema is sound JSON Schema 2020-12 (meta-schema check)', () => {
+    expect(checkSchemas()).to.deep.equal([]);
   });
 
   for (const kind of EXPECTED_KINDS) {
@@ -301,6 +305,19 @@ describe('broken documents: each fails with the right rule ids, in words for a h
     });
   }
 
+  it('validators generated ahead of time and compiled at run time give the same problems', () => {
+    for (const kind of listKinds()) expect(validatorSource(kind), kind).to.equal('standalone');
+    const ahead = BROKEN.map(([k, d]) => validate(k, d));
+    setAheadOfTime(false);
+    try {
+      expect(validatorSource('plugin/order')).to.equal('compiled');
+      const runtime = BROKEN.map(([k, d]) => validate(k, d));
+      expect(runtime).to.deep.equal(ahead);
+    } finally {
+      setAheadOfTime(true);
+    }
+  });
+
   it('at least three broken documents per plugin and host kind', () => {
     for (const kind of EXPECTED_KINDS) expect(BROKEN.filter((b) => b[0] === kind).length, kind).to.be.at.least(3);
   });
@@ -355,6 +372,14 @@ describe('generated TypeScript types', () => {
     const committed = readFileSync(fileURLToPath(new URL('../src/types.generated.ts', import.meta.url)), 'utf8');
     const fresh = await generate();
     expect(committed === fresh, 'src/types.generated.ts is stale: run node packages/schemas/scripts/gen-types.mjs').to.equal(true);
+  });
+  it('generated/validators.cjs is what scripts/gen-types.mjs generates now', async function () {
+    this.timeout(60000);
+    const script = new URL('../scripts/gen-types.mjs', import.meta.url);
+    const { generateValidators } = (await import(pathToFileURL(fileURLToPath(script)).href)) as { generateValidators: () => Promise<string> };
+    const committed = readFileSync(fileURLToPath(new URL('../generated/validators.cjs', import.meta.url)), 'utf8');
+    const fresh = await generateValidators();
+    expect(committed === fresh, 'generated/validators.cjs is stale: run node packages/schemas/scripts/gen-types.mjs').to.equal(true);
   });
   it('has a type per kind', () => {
     const text = readFileSync(fileURLToPath(new URL('../src/types.generated.ts', import.meta.url)), 'utf8');

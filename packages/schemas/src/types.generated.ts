@@ -605,3 +605,195 @@ export interface Provider {
    */
   files?: string[];
 }
+
+// ---- report (schemas/report.schema.json) ----
+/**
+ * A rule id of the catalogue (bx-provider-kit rules).
+ */
+export type ReportRuleId = string;
+
+/**
+ * The report of `bx-provider-kit test --reporter json`.
+ *
+ * One conformance run: the target, the settings, one verdict per selected rule (passed, failed, warned or skipped, never passed unless it was checked), every plugin call the runner made and every action run through the emulated host. A CI job reads `ok` or `summary`; a dashboard reads `rules`.
+ */
+export interface Report {
+  tool: 'bx-provider-kit';
+  version: string;
+  target: {
+    /**
+     * The target as given.
+     */
+    path: string;
+    kind: 'folder' | 'archive' | 'executable';
+    /**
+     * The provider NAME it was tested as.
+     */
+    name: string;
+    /**
+     * The folder whose bin/NAME was run (for an archive: its copy installed into the emulated host).
+     */
+    pluginDir?: string;
+    executable: string;
+  };
+  settings: {
+    allowOrder: boolean;
+    configId?: string;
+    callTimeoutMs: number;
+    slowMs: number;
+    lifecycleTimeoutMs: number;
+    pollIntervalMs: number;
+    /**
+     * The conformance.json the settings came from.
+     */
+    configFile?: string;
+  };
+  startedAt: string;
+  durationMs: number;
+  rules: Rule[];
+  calls: Call[];
+  hostCalls: HostCall[];
+  summary: {
+    passed: number;
+    failed: number;
+    warned: number;
+    skipped: number;
+  };
+  /**
+   * No rule failed (the exit code is 0).
+   */
+  ok: boolean;
+  /**
+   * --bail stopped the run after a failure; rules not reached are skipped.
+   */
+  bailed: boolean;
+}
+export interface Rule {
+  id: ReportRuleId;
+  /**
+   * The group the text report and the JUnit classname use.
+   */
+  area:
+    | 'output'
+    | 'errors'
+    | 'help'
+    | 'configs'
+    | 'order'
+    | 'order_status'
+    | 'lifecycle'
+    | 'running'
+    | 'package'
+    | 'archive'
+    | 'host';
+  /**
+   * What the rule asks of a plugin.
+   */
+  title: string;
+  /**
+   * The catalogued severity; error|warning rules pick one per finding.
+   */
+  severity: 'error' | 'warning' | 'error|warning';
+  /**
+   * passed only when the rule was checked at least once and held; skipped with the reason in `message` otherwise.
+   */
+  status: 'passed' | 'failed' | 'warned' | 'skipped';
+  /**
+   * Why it passed, failed, warned or was skipped, in one line.
+   */
+  message: string;
+  findings: Finding[];
+  /**
+   * What the real bx-provider does when the rule is broken.
+   */
+  host: string;
+  /**
+   * How to fix it.
+   */
+  fix: string;
+  /**
+   * The calls the rule was checked on.
+   */
+  calls: string[];
+}
+export interface Finding {
+  /**
+   * error: the rule failed; warning: it holds but is fragile.
+   */
+  severity: 'error' | 'warning';
+  /**
+   * What was found, in one line.
+   */
+  message: string;
+  /**
+   * The id of the call (in `calls` or `hostCalls`) it was found on.
+   */
+  call?: string;
+  /**
+   * The file or archive entry it concerns.
+   */
+  entry?: string;
+  /**
+   * What the plugin (or the host) printed, cut to a few lines; invalid bytes as \xNN, a BOM as <BOM>.
+   */
+  excerpt?: string;
+}
+export interface Call {
+  /**
+   * The action and argument, with #N for repeats.
+   */
+  id: string;
+  /**
+   * Why the runner made the call.
+   */
+  purpose: string;
+  /**
+   * bin/NAME ACTION [ARG], run as argv (never through a shell).
+   */
+  argv: string[];
+  /**
+   * A fresh empty folder (as the host's caller), or the plugin folder (RUN-CWD).
+   */
+  cwd: 'empty' | 'plugin';
+  /**
+   * closed: empty and at EOF; open: a pipe never written (RUN-STDIN).
+   */
+  stdin: 'closed' | 'open';
+  /**
+   * The hard budget: the process group is killed after it.
+   */
+  budgetMs: number;
+  /**
+   * Until the plugin exited and stdout reached EOF (what the host waits for).
+   */
+  durationMs: number;
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  /**
+   * Why it could not start: ENOENT (a CRLF or missing interpreter), EACCES, ...
+   */
+  spawnError?: string;
+  stdoutBytes: number;
+  stderrBytes: number;
+  /**
+   * stdout passed 1 MiB: the runner stopped reading and ended the call (OUT-SIZE).
+   */
+  stdoutTruncated: boolean;
+  stdoutExcerpt: string;
+  stderrExcerpt: string;
+}
+export interface HostCall {
+  id: string;
+  /**
+   * The bx-provider flags, e.g. -a configs --provider NAME -o json.
+   */
+  args: string[];
+  exitCode: number;
+  durationMs: number;
+  /**
+   * How many times the emulated host ran the plugin (help runs before every action).
+   */
+  pluginCalls: number;
+  stdoutExcerpt: string;
+  stderrExcerpt: string;
+}

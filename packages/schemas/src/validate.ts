@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { isRuleId } from './rules.js';
-import { listKinds, loadSchema } from './kinds.js';
+import { listKinds, loadSchema, schemaHash } from './kinds.js';
+import { AJV_OPTIONS, ANNOTATION_KEYWORDS } from './ajv-options.js';
 
 /** One thing wrong with a document: the rule it breaks, where (a JSON Pointer), and why, for a person. */
 export interface Problem {
@@ -18,9 +19,6 @@ export interface ValidationResult {
   problems: Problem[];
 }
 
-/** Annotation keywords the schemas use (besides the standard ones). */
-export const ANNOTATION_KEYWORDS = ['x-rule', 'x-error-answer', 'x-expect', 'x-why', 'tsType'] as const;
-
 const require = createRequire(import.meta.url);
 
 let ajv: Ajv2020 | undefined;
@@ -31,41 +29,94 @@ function getAjv(): Ajv2020 {
   // ajv is loaded on first use: importing the package (for KitError or the rule catalogue)
   // costs nothing, and a process that validates one kind compiles one schema.
   const Ajv = (require('ajv/dist/2020.js') as { default: typeof Ajv2020 }).default;
-  const a = new Ajv({
-    allErrors: true,
-    verbose: true,
-    strict: true,
-    // `required` inside if/then/else names properties declared next to the `if`.
-    strictRequired: false,
-    allowUnionTypes: true,
-  });
+  const a = new Ajv({ ...AJV_OPTIONS });
   for (const k of ANNOTATION_KEYWORDS) a.addKeyword({ keyword: k });
   // Every schema is registered (not compiled) so that one kind may $ref another by its $id.
   for (const kind of listKinds()) {
     const doc = loadSchema(kind);
-    indexDoc(doc);
     a.addSchema(doc, typeof doc.$id === 'string' ? undefined : kind);
   }
   ajv = a;
   return a;
 }
 
-function validatorFor(kind: string): ValidateFunction {
+/**
+ * Validators generated ahead of time (scripts/gen-types.mjs writes generated/validators.cjs with
+ * ajv's standalone code): a process then never loads ajv's compiler. Each carries the sha256 of
+ * the schema it was made from; a schema edited since is compiled at run time instead.
+ */
+interface Standalone {
+  kinds: Record<string, { name: string; hash: string }>;
+  [name: string]: unknown;
+}
+let standalone: Standalone | null | undefined;
+let useStandalone = process.env.BXK_SCHEMAS_COMPILE !== '1';
+
+/**
+ * Use the validators generated ahead of time (the default) or compile every schema with ajv
+ * (tests compare the two; BXK_SCHEMAS_COMPILE=1 does the same for a whole process).
+ */
+export function setAheadOfTime(enabled: boolean): void {
+  useStandalone = enabled;
+  compiled.clear();
+}
+
+function aheadOfTime(kind: string): ValidateFunction | undefined {
+  if (!useStandalone) return undefined;
+  if (standalone === undefined) {
+    try {
+      standalone = require('../generated/validators.cjs') as Standalone;
+    } catch {
+      standalone = null;
+    }
+  }
+  const entry = standalone?.kinds?.[kind];
+  if (!entry || entry.hash !== schemaHash(kind)) return undefined;
+  const fn = standalone![entry.name];
+  return typeof fn === 'function' ? (fn as ValidateFunction) : undefined;
+}
+
+/** Where a kind's validator comes from: `standalone` (generated ahead of time) or `compiled`. */
+export function validatorSource(kind: string): 'standalone' | 'compiled' {
+  loadSchema(kind);
+  return aheadOfTime(kind) ? 'standalone' : 'compiled';
+}
+
+function validatorFor(kind: string, compileOnly = false): ValidateFunction {
   let v = compiled.get(kind);
   if (!v) {
     const doc = loadSchema(kind); // KitError for an unknown kind
-    const a = getAjv();
-    v = a.getSchema(typeof doc.$id === 'string' ? doc.$id : kind);
-    if (!v) throw new Error(`schema of ${kind} did not compile`);
+    v = compileOnly ? undefined : aheadOfTime(kind);
+    if (!v) {
+      v = getAjv().getSchema(typeof doc.$id === 'string' ? doc.$id : kind);
+      if (!v) throw new Error(`schema of ${kind} did not compile`);
+    }
     compiled.set(kind, v);
   }
   return v;
 }
 
+/**
+ * Checks every schema against the JSON Schema 2020-12 meta-schema (skipped at run time for
+ * start-up speed); returns one line per problem, empty when all are sound.
+ */
+export function checkSchemas(): string[] {
+  const Ajv = (require('ajv/dist/2020.js') as { default: typeof Ajv2020 }).default;
+  const meta = new Ajv({ strict: true, strictRequired: false, allowUnionTypes: true });
+  for (const k of ANNOTATION_KEYWORDS) meta.addKeyword({ keyword: k });
+  const out: string[] = [];
+  for (const kind of listKinds()) {
+    if (!meta.validateSchema(loadSchema(kind))) {
+      for (const e of meta.errors ?? []) out.push(`${kind}: ${e.instancePath || '/'} ${e.message ?? e.keyword}`);
+    }
+  }
+  return out;
+}
+
 /** Compiles every kind now (start-up measurements, and the test that every schema compiles). */
 export function compileAll(): string[] {
   const kinds = listKinds();
-  for (const k of kinds) validatorFor(k);
+  for (const k of kinds) validatorFor(k, true);
   return kinds;
 }
 
@@ -75,36 +126,49 @@ export function compileAll(): string[] {
 // without one inherit the nearest ancestor's. Kinds without any x-rule report `SCHEMA`.
 
 type RuleAnn = string | Record<string, string>;
-const parentOf = new WeakMap<object, object>();
-const indexed = new WeakSet<object>();
 
-function indexDoc(doc: object): void {
-  if (indexed.has(doc)) return;
-  indexed.add(doc);
-  const visit = (node: unknown, parent: object | undefined): void => {
-    if (!node || typeof node !== 'object') return;
-    if (Array.isArray(node)) {
-      for (const n of node) visit(n, parent);
-      return;
-    }
-    if (parent) parentOf.set(node, parent);
-    for (const [k, v] of Object.entries(node)) if (k !== 'examples' && k !== 'enum' && k !== 'const') visit(v, node);
-  };
-  visit(doc, undefined);
-}
-
-function ownRule(node: object | undefined, keyword?: string): string | undefined {
+function ownRule(node: unknown, keyword?: string): string | undefined {
   const ann = (node as { 'x-rule'?: RuleAnn } | undefined)?.['x-rule'];
   if (typeof ann === 'string') return ann;
   if (ann && typeof ann === 'object') return (keyword && ann[keyword]) || ann.default;
   return undefined;
 }
 
-function ruleAt(node: object | undefined, keyword: string): string {
-  const own = ownRule(node, keyword);
+/** The schema nodes from the root of `doc` down to the node holding the failing keyword. */
+function nodesAlong(doc: unknown, schemaPath: string): unknown[] {
+  if (!schemaPath.startsWith('#')) return [doc]; // a $ref into another document
+  const segs = schemaPath
+    .slice(1)
+    .split('/')
+    .filter(Boolean)
+    .map((x) => decodeURIComponent(x).replace(/~1/g, '/').replace(/~0/g, '~'));
+  const nodes: unknown[] = [doc];
+  let n: unknown = doc;
+  for (const seg of segs.slice(0, -1)) {
+    n = n && typeof n === 'object' ? (n as Record<string, unknown>)[seg] : undefined;
+    if (!n || typeof n !== 'object') break;
+    nodes.push(n);
+  }
+  return nodes;
+}
+
+/**
+ * The rule a failing keyword encodes: the failing node's own `x-rule` (per keyword when it is a
+ * map), else the nearest ancestor's, else the kind's root; `SCHEMA` when the kind has none.
+ * Found through the error's schemaPath, so it works for validators generated ahead of time.
+ */
+function ruleOf(e: ErrorObject, doc: unknown): string {
+  const ps = e.parentSchema as Record<string, unknown> | undefined;
+  if (e.keyword === 'required' && ps && typeof ps.properties === 'object' && ps.properties) {
+    const prop = (ps.properties as Record<string, unknown>)[String((e.params as { missingProperty?: string }).missingProperty)];
+    const r = prop ? ownRule(prop, 'required') : undefined;
+    if (r) return r;
+  }
+  const own = ownRule(ps, e.keyword);
   if (own) return own;
-  for (let n = node && parentOf.get(node); n; n = parentOf.get(n)) {
-    const r = ownRule(n);
+  const chain = nodesAlong(doc, e.schemaPath);
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const r = ownRule(chain[i]);
     if (r) return r;
   }
   return 'SCHEMA';
@@ -278,16 +342,6 @@ function problemPath(e: ErrorObject): string {
   return e.instancePath;
 }
 
-function ruleOf(e: ErrorObject): string {
-  const ps = e.parentSchema as Record<string, unknown> | undefined;
-  if (e.keyword === 'required' && ps && typeof ps.properties === 'object' && ps.properties) {
-    const prop = (ps.properties as Record<string, object>)[String((e.params as { missingProperty?: string }).missingProperty)];
-    const r = prop && ownRule(prop, 'required');
-    if (r) return r;
-  }
-  return ruleAt(ps, e.keyword);
-}
-
 /** Drops ajv's bookkeeping errors and reduces anyOf/oneOf to the branch that came closest. */
 function reduce(errors: ErrorObject[]): ErrorObject[] {
   const out: ErrorObject[] = [];
@@ -316,7 +370,7 @@ function reduce(errors: ErrorObject[]): ErrorObject[] {
   return out;
 }
 
-function toProblems(errors: ErrorObject[], rootRule: string | undefined): Problem[] {
+function toProblems(errors: ErrorObject[], doc: Record<string, unknown>): Problem[] {
   const seen = new Set<string>();
   const problems: Problem[] = [];
   const reduced = reduce(errors);
@@ -324,8 +378,7 @@ function toProblems(errors: ErrorObject[], rootRule: string | undefined): Proble
   const empty = new Set(reduced.filter((e) => e.keyword === 'minLength' && e.data === '').map((e) => e.instancePath));
   for (const e of reduced) {
     if (e.keyword === 'pattern' && e.data === '' && empty.has(e.instancePath)) continue;
-    let rule = ruleOf(e);
-    if (rule === 'SCHEMA' && rootRule) rule = rootRule;
+    const rule = ruleOf(e, doc);
     const path = problemPath(e);
     const why = WHY[rule];
     const message = `${path || '/'}: ${detail(e, rule)}${why ? `: ${why}` : ''} (${rule})`;
@@ -376,5 +429,5 @@ export function validate(kind: string, value: unknown): ValidationResult {
   }
   const v = validatorFor(kind);
   if (v(value)) return { ok: true, problems: [] };
-  return { ok: false, problems: toProblems(v.errors ?? [], ownRule(doc)) };
+  return { ok: false, problems: toProblems(v.errors ?? [], doc) };
 }
