@@ -106,6 +106,8 @@ class Refused extends Error {
 /** An Output object of the real host. */
 interface Out {
   error: number;
+  /** The plugin's own `error` value as Perl holds it ("1" stays a string in the JSON it prints). */
+  errorRaw?: PerlValue;
   message?: string;
   data?: [string, PerlValue];
 }
@@ -434,7 +436,7 @@ class HostRun {
           2,
         );
       }
-      return { error: parseInt(perlStr(h.error), 10), message };
+      return { error: parseInt(perlStr(h.error), 10), errorRaw: h.error, message };
     }
     return { error: 0, data: ['json', h] };
   }
@@ -700,7 +702,7 @@ class HostRun {
       const mine = ((output[p.nameStr] as PerlHash | undefined) ??= Object.create(null) as PerlHash);
       if (this.isError(st)) {
         this.isError(st); // `error => $task_status->is_error` logs a second time
-        mine[taskId] = { error: st.error, message: st.message ?? null, mtime };
+        mine[taskId] = { error: st.errorRaw ?? st.error, message: st.message ?? null, mtime };
       } else {
         const d = (st.data![1] as PerlHash)[p.nameStr] as PerlHash;
         mine[taskId] = {
@@ -746,7 +748,7 @@ class HostRun {
       const r = await this.optionsProvider(p);
       if (this.isError(r)) {
         this.isError(r); // logged twice, as `error => $provider_opt->is_error` calls it again
-        output[name] = { error: r.error, message: r.message ?? null };
+        output[name] = { error: r.errorRaw ?? r.error, message: r.message ?? null };
       } else {
         output[name] = { status: (await p.options()).status };
       }
@@ -844,7 +846,7 @@ class HostRun {
   private print(out: Out, format: 'json' | 'plain'): string {
     if (format === 'json') {
       const h: PerlHash = Object.create(null);
-      if (out.error > 0) h.error = out.error;
+      if (out.error > 0) h.error = out.errorRaw ?? out.error;
       if (perlTrue(out.message)) h.message = out.message!;
       if (out.data) h.params = { [out.data[0]]: out.data[1] };
       return encodeJsonPP(h);
@@ -918,7 +920,7 @@ class HostRun {
       }
     }
     if (perlTrue(out.message)) s += `message:${out.message}\n`;
-    if (out.error) s += `error:${out.error}\n`;
+    if (out.error) s += `error:${perlStr(out.errorRaw ?? out.error)}\n`;
     return s;
   }
 

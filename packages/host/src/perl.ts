@@ -10,7 +10,7 @@
  */
 
 /** A decoded JSON value as Perl holds it: undef = null, JSON::PP::Boolean = boolean. */
-export type PerlValue = string | number | boolean | null | PerlValue[] | PerlHash;
+export type PerlValue = string | number | bigint | boolean | null | PerlValue[] | PerlHash;
 export interface PerlHash {
   [key: string]: PerlValue;
 }
@@ -154,7 +154,7 @@ export function decodeJsonPP(input: Uint8Array): DecodeResult {
     return fail('unexpected end of string while parsing JSON string');
   };
 
-  const number = (): number | string => {
+  const number = (): number | bigint | string => {
     let n = '';
     let isDec = false;
     let isExp = false;
@@ -195,8 +195,18 @@ export function decodeJsonPP(input: Uint8Array): DecodeResult {
       else fail('malformed number (no digits after exp sign)');
       while (next() !== undefined && isDigit(ch)) n += String.fromCharCode(ch!);
     }
-    if (!isDec && !isExp && n.length > MAX_INTSIZE) return n;
-    return Number(n);
+    // JSON::PP keeps integers longer than 18 characters as their text; the encoder prints that
+    // text back unquoted when Perl's 0+ reads it exactly (a 64-bit IV/UV), quoted otherwise
+    if (!isDec && !isExp && n.length > MAX_INTSIZE) {
+      const b = BigInt(n);
+      return b >= -(2n ** 63n) && b < 2n ** 64n ? b : n;
+    }
+    // other integers are Perl IVs (64-bit, exact): beyond 2^53 keep them exact too
+    if (!isDec && !isExp && Math.abs(Number(n)) >= 1e15) return BigInt(n); // an exact IV, printed with all its digits
+    // `0+$v` / `$v/1.0` of a string: an integral result in 64-bit range becomes an IV too
+    const x = Number(n);
+    if (Number.isInteger(x) && Math.abs(x) >= 1e15 && x < 2 ** 64 && x >= -(2 ** 63)) return BigInt(x);
+    return x;
   };
 
   const word = (): PerlValue => {
@@ -347,6 +357,7 @@ export function perlStr(v: PerlValue | undefined): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return perlNum(v);
+  if (typeof v === 'bigint') return String(v);
   if (typeof v === 'boolean') return v ? '1' : '0';
   if (Array.isArray(v)) return `ARRAY(${addrOf(v)})`;
   return `HASH(${addrOf(v)})`;
@@ -357,6 +368,7 @@ export function perlTrue(v: PerlValue | undefined): boolean {
   if (v === null || v === undefined) return false;
   if (typeof v === 'boolean') return v;
   if (typeof v === 'number') return v !== 0;
+  if (typeof v === 'bigint') return v !== 0n;
   if (typeof v === 'string') return v !== '' && v !== '0';
   return true;
 }
@@ -379,6 +391,7 @@ export function perlEmpty(s: string): boolean {
 export function perlNumify(v: PerlValue | undefined): { n: number; warn: boolean } {
   if (v === null || v === undefined) return { n: 0, warn: false };
   if (typeof v === 'number') return { n: v, warn: false };
+  if (typeof v === 'bigint') return { n: Number(v), warn: false };
   if (typeof v === 'boolean') return { n: v ? 1 : 0, warn: false };
   if (typeof v !== 'string') return { n: 0x55d0c4a1e2f0, warn: false };
   const full = /^[ \t\n\r\f\v]*[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?|nan)[ \t\n\r\f\v]*$/i;
@@ -398,12 +411,9 @@ export function perlNotANumberDisplay(s: string): string {
   const limit = 56;
   let i = 0;
   for (; i < s.length && d.length < limit; i++) {
-    let c = s.charCodeAt(i) & 0xff;
-    if (c >= 0x80) {
-      d += 'M-';
-      c &= 0x7f;
-    }
-    if (c === 0x0a) d += '\\n';
+    const c = s.charCodeAt(i) & 0xff;
+    if (c >= 0x80) d += String.fromCharCode(c); // high bytes are shown raw
+    else if (c === 0x0a) d += '\\n';
     else if (c === 0x0d) d += '\\r';
     else if (c === 0x0c) d += '\\f';
     else if (c === 0x5c) d += '\\\\';
@@ -432,6 +442,7 @@ const falseBox = {};
 /** Moose's Int: defined, not a reference, and /\A-?[0-9]+\z/ on its string form. */
 export function isMooseInt(v: PerlValue | undefined): boolean {
   if (typeof v === 'number') return /^-?[0-9]+$/.test(perlNum(v));
+  if (typeof v === 'bigint') return true;
   if (typeof v === 'string') return /^-?[0-9]+$/.test(v);
   return false;
 }
@@ -440,7 +451,8 @@ export function isMooseInt(v: PerlValue | undefined): boolean {
 export function encodeJsonPP(v: PerlValue | undefined): string {
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (typeof v === 'number') return Number.isFinite(v) ? perlNum(v) : v > 0 ? 'inf' : v < 0 ? '-inf' : 'nan';
+  if (typeof v === 'number') return perlNum(v); // Inf/NaN come out bare, as JSON::PP prints them
+  if (typeof v === 'bigint') return String(v);
   if (typeof v === 'string') {
     const s = v
       .replace(/["\\\n\r\t\f\b]/g, (c) => ({ '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\f': '\\f', '\b': '\\b' })[c]!)
