@@ -1,5 +1,14 @@
 import type { CommandModule } from 'yargs';
 import { rulesCommand } from './rules.js';
+import { validateCommand } from './validate.js';
+import { schemaCommand } from './schema.js';
+import { packCommand } from './pack.js';
+import { verifyCommand } from './verify.js';
+import { newCommand } from './new.js';
+import { mockApiCommand } from './mock-api.js';
+import { hostCommand } from './host.js';
+import { testCommand } from './test.js';
+import { demoCommand } from './demo.js';
 
 /**
  * Every command of bx-provider-kit, one module each. Add a command by importing its module
@@ -8,4 +17,13 @@ import { rulesCommand } from './rules.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
   rulesCommand,
+  validateCommand,
+  schemaCommand,
+  packCommand,
+  verifyCommand,
+  newCommand,
+  mockApiCommand,
+  hostCommand,
+  testCommand,
+  demoCommand,
 ];
