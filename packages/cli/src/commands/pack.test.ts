@@ -79,6 +79,28 @@ describe('bx-provider-kit pack', function () {
     expect(b.stderr).to.not.match(/\n\s+at /);
   });
 
+  it('Done when: new -> pack -> verify -> host -a install; the installed plugin answers help', async () => {
+    const work = path.join(dir, 'flow');
+    await fsp.mkdir(work);
+    const made = run(['new', 'flow-hoster', '--template', 'bash'], work);
+    expect(made.code, made.stderr).to.equal(0);
+    const packed = run(['pack', 'flow-hoster'], work);
+    expect(packed.code, packed.stderr).to.equal(0);
+    const archive = path.join(work, 'dist', (await fsp.readdir(path.join(work, 'dist'))).find((f) => f.endsWith('.tar.gz'))!);
+    expect(path.basename(archive)).to.match(/^flow-hoster-v[0-9][\w.]*\.tar\.gz$/);
+    const verified = run(['verify', archive]);
+    expect(verified.code, verified.stdout).to.equal(0);
+    const root = path.join(work, 'root');
+    const inst = run(['host', '--root', root, '-a', 'install', '--provider', 'flow-hoster', '--archive', archive, '-o', 'json']);
+    expect(inst.code, inst.stdout + inst.stderr).to.equal(0);
+    expect(JSON.parse(inst.stdout).message).to.match(/Provider data created/);
+    const st = run(['host', '--root', root, '-a', 'status', '--provider', 'flow-hoster', '-o', 'json']);
+    expect(st.code, st.stdout + st.stderr).to.equal(0);
+    expect(JSON.parse(st.stdout).params.provider_options['flow-hoster'].status).to.equal('enabled');
+    const help = execFileSync(path.join(root, 'providers/flow-hoster/bin/flow-hoster'), ['help'], { encoding: 'utf8' });
+    expect(JSON.parse(help).options).to.include.members(['help', 'configs', 'order', 'order_status']);
+  });
+
   it('has --help with examples', () => {
     const r = run(['pack', '--help']);
     expect(r.code).to.equal(0);
