@@ -146,6 +146,8 @@ for (const template of TEMPLATES) {
         expect(await bad(['order', '1'])).to.match(/backend must be sandbox or http/);
         await fs.writeFile(conf, original.replace(/^sandbox_delay_ms = .*$/m, 'sandbox_delay_ms = soon'));
         expect(await bad(['order', '1'])).to.match(/sandbox_delay_ms/);
+        await fs.writeFile(conf, original.replace(/^api_timeout = .*$/m, 'api_timeout = 0'));
+        expect(await bad(['configs'])).to.match(/api_timeout must be a positive number/);
         await fs.writeFile(conf, `${original}\nplan = 4;rm | evil\n`);
         expect(await bad(['configs'])).to.match(/not safe/);
         await fs.writeFile(conf, original.replace(/\n/g, '\r\n'));
