@@ -27,10 +27,13 @@ class ParseError extends Error {
 }
 
 /** Finds the end of the JSON value starting at `i` (RFC 8259, as strict as JSON::PP). */
+/** JSON::PP's default max_depth: the 513th nested array or object dies. */
+const MAX_DEPTH = 512;
+
 function skipValue(b: Uint8Array, i: number, depth = 0): number {
-  if (depth > 512) throw new ParseError(i, 'JSON nested too deep');
   if (i >= b.length) throw new ParseError(i, 'the document ends early (a value is missing)');
   const c = b[i]!;
+  if ((c === 0x7b || c === 0x5b) && depth >= MAX_DEPTH) throw new ParseError(i, `arrays and objects nested more than ${MAX_DEPTH} deep`);
   if (c === 0x7b /* { */) {
     i = ws(b, i + 1);
     if (b[i] === 0x7d) return i + 1;
@@ -89,9 +92,15 @@ function skipString(b: Uint8Array, i: number): number {
     if (c === 0x5c) {
       const n = b[i + 1];
       if (n === 0x75) {
-        for (let k = 2; k < 6; k++) {
-          const h = b[i + k];
-          if (h === undefined || !/[0-9A-Fa-f]/.test(String.fromCharCode(h))) throw new ParseError(i, 'a bad \\u escape in a string');
+        const u = hex4(b, i + 2);
+        if (u < 0) throw new ParseError(i, 'a bad \\u escape in a string');
+        if (u >= 0xdc00 && u <= 0xdfff) throw new ParseError(i, 'a \\u escape with a low surrogate but no high one before it');
+        if (u >= 0xd800 && u <= 0xdbff) {
+          // JSON::PP wants the pair: \uD83D\uDE00
+          const low = b[i + 6] === 0x5c && b[i + 7] === 0x75 ? hex4(b, i + 8) : -1;
+          if (low < 0xdc00 || low > 0xdfff) throw new ParseError(i, 'a \\u escape with a high surrogate but no low one after it');
+          i += 12;
+          continue;
         }
         i += 6;
         continue;
@@ -102,6 +111,18 @@ function skipString(b: Uint8Array, i: number): number {
     }
     i++;
   }
+}
+
+function hex4(b: Uint8Array, i: number): number {
+  let v = 0;
+  for (let k = 0; k < 4; k++) {
+    const h = b[i + k];
+    if (h === undefined) return -1;
+    const d = h >= 0x30 && h <= 0x39 ? h - 0x30 : h >= 0x41 && h <= 0x46 ? h - 0x37 : h >= 0x61 && h <= 0x66 ? h - 0x57 : -1;
+    if (d < 0) return -1;
+    v = v * 16 + d;
+  }
+  return v;
 }
 
 function skipNumber(b: Uint8Array, i: number): number {
