@@ -230,7 +230,8 @@ export function initRoot(root: string, opts: { pool?: boolean } = {}): { created
 function checkProviderName(base: string, name: string): void {
   if (name.includes('\0')) throw new KitError('--provider contains a NUL byte');
   const resolved = path.resolve(base, name);
-  if (!inside(base, resolved) || name.split('/').some((p) => p === '..'))
+  // '' and '.' are the providers folder itself: harmless (the real host answers "Provider  not exist")
+  if ((resolved !== base && !inside(base, resolved)) || name.split('/').some((p) => p === '..'))
     throw new KitError(
       `--provider ${JSON.stringify(name)} leaves ${base}: the real host would create and run files outside its providers folder; the emulator refuses`,
     );

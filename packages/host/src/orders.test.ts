@@ -325,3 +325,12 @@ describe('host emulator: orders', function () {
     });
   });
 });
+
+describe('host emulator: odd provider names', () => {
+  it('an empty --provider is not a kit error: it behaves as the real host (all providers for orders_list)', async () => {
+    const e = env();
+    placeProbe(e.root, 'good');
+    expectJson(e, await e.run({ action: 'status', provider: '', output: 'json' }), '{"message":"bxProvider::optionsProvider: Provider  not exist on the host","error":1}', 1);
+    expectJson(e, await e.run({ action: 'orders_list', provider: '', output: 'json' }), '{"params":{"provider_order_list":{}}}');
+  });
+});

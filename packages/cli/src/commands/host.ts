@@ -20,8 +20,15 @@ interface Args {
 
 const DEFAULT_ROOT = './.bx-host';
 
+/** Getopt::Long keeps the last of a repeated option; yargs collects them in an array. */
+function last<T>(v: T | T[] | undefined): T | undefined {
+  return Array.isArray(v) ? v[v.length - 1] : v;
+}
+
 function rootOf(argv: Args): string {
-  return path.resolve(argv.root ?? process.env.BX_PROVIDER_ROOT ?? DEFAULT_ROOT);
+  const root = last(argv.root) ?? process.env.BX_PROVIDER_ROOT ?? DEFAULT_ROOT;
+  if (!root) throw new KitError('--root needs a folder (it stands for /opt/webdir)');
+  return path.resolve(root);
 }
 
 /** --no-pool only shapes a new root; an existing root with a pool is never silently changed. */
@@ -81,7 +88,7 @@ export const hostCommand: CommandModule<object, Args> = {
     const root = rootOf(argv);
     if (argv['kit-command'] === 'purge') {
       if (!argv.provider) throw new KitError('host purge needs --provider NAME (the folder under ROOT/providers to delete)');
-      const { removed } = purge(root, argv.provider);
+      const { removed } = purge(root, last(argv.provider)!);
       process.stdout.write(`removed ${removed}\n`);
       return;
     }
@@ -96,12 +103,12 @@ export const hostCommand: CommandModule<object, Args> = {
     if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) throw new KitError('--call-timeout takes a number of seconds above 0');
     const host = new Host({ root, pool: argv.pool });
     const r = await host.run({
-      action: argv.action,
-      output: argv.output,
-      provider: argv.provider,
-      configId: argv.config_id,
-      taskId: argv.task_id,
-      archive: argv.archive,
+      action: last(argv.action),
+      output: last(argv.output),
+      provider: last(argv.provider),
+      configId: last(argv.config_id),
+      taskId: last(argv.task_id),
+      archive: last(argv.archive),
       verbose: argv.verbose,
       cwd: process.cwd(),
       env: process.env,
