@@ -114,10 +114,12 @@ export function zipBytes(entries, { unix = true } = {}) {
   let offset = 0;
   for (const e of entries) {
     const kind = e.kind ?? (e.name.endsWith('/') ? 'dir' : 'file');
+    // e.deflated: { data, size, crc } written as is (lets a recipe lie about the size)
     const raw = Buffer.from(e.data ?? '');
-    const method = raw.length ? 8 : 0;
-    const comp = method ? zlib.deflateRawSync(raw) : raw;
-    const crc = zlib.crc32(raw);
+    const method = e.deflated || raw.length ? 8 : 0;
+    const comp = e.deflated ? e.deflated.data : method ? zlib.deflateRawSync(raw) : raw;
+    const crc = e.deflated ? e.deflated.crc : zlib.crc32(raw);
+    const usize = e.deflated ? e.deflated.size : raw.length;
     const name = Buffer.from(e.name, 'utf8');
     const lh = Buffer.alloc(30);
     lh.writeUInt32LE(0x04034b50, 0);
@@ -128,7 +130,7 @@ export function zipBytes(entries, { unix = true } = {}) {
     lh.writeUInt16LE(DOS_DATE, 12);
     lh.writeUInt32LE(crc, 14);
     lh.writeUInt32LE(comp.length, 18);
-    lh.writeUInt32LE(raw.length, 22);
+    lh.writeUInt32LE(usize, 22);
     lh.writeUInt16LE(name.length, 26);
     lh.writeUInt16LE(0, 28);
     locals.push(lh, name, comp);
@@ -145,7 +147,7 @@ export function zipBytes(entries, { unix = true } = {}) {
     ch.writeUInt16LE(DOS_DATE, 14);
     ch.writeUInt32LE(crc, 16);
     ch.writeUInt32LE(comp.length, 20);
-    ch.writeUInt32LE(raw.length, 24);
+    ch.writeUInt32LE(usize, 24);
     ch.writeUInt16LE(name.length, 28);
     ch.writeUInt32LE(ext >>> 0, 38);
     ch.writeUInt32LE(offset, 42);
@@ -193,6 +195,17 @@ export async function writeBomb(out, name = 'bomb', bytes = 2 * 1024 ** 3) {
     await fd.close();
   }
   return out;
+}
+
+/**
+ * Raw deflate data that inflates to `bytes` zeros (a multiple of 16 MiB), built from one
+ * full-flushed 16 MiB block repeated (a full flush resets the window, so copies are independent).
+ */
+export function deflatedZeros(bytes) {
+  const CHUNK = 16 * 1024 * 1024;
+  const block = zlib.deflateRawSync(Buffer.alloc(CHUNK), { level: 9, finishFlush: zlib.constants.Z_FULL_FLUSH });
+  const n = Math.max(1, Math.round(bytes / CHUNK));
+  return Buffer.concat([...Array.from({ length: n }, () => block), Buffer.from([0x03, 0x00])]);
 }
 
 // ------------------------------------------------------------------ tools
@@ -420,6 +433,16 @@ export const recipes = [
     async build(dir) {
       const out = path.join(dir, this.file);
       await fsp.writeFile(out, zipBytes(goodZipEntries('zipnoattr'), { unix: false }));
+      return out;
+    },
+  },
+  {
+    name: 'zip-bomb', file: 'zipbomb.zip', errors: ['ARCH-LIMITS'], warnings: [],
+    about: 'a zip whose lib/zeros claims 1 KiB but inflates to 512 MiB (headers lie: only counting while inflating stops it)',
+    async build(dir) {
+      const out = path.join(dir, this.file);
+      const data = deflatedZeros(512 * 1024 * 1024);
+      await fsp.writeFile(out, zipBytes([...goodZipEntries('zipbomb'), { name: 'lib/' }, { name: 'lib/zeros', deflated: { data, size: 1024, crc: zlib.crc32(Buffer.alloc(1024)) } }]));
       return out;
     },
   },

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { KitError } from '@bx-provider-kit/schemas';
 import { normEntryPath, resolveInside } from './paths.js';
@@ -62,13 +63,9 @@ export async function extractArchive(file: string, dest: string, opts: ExtractOp
 
   // pass 1: headers only, nothing written
   const names = new Set<string>();
-  const zipLinks = new Map<string, string>();
   const first = await walkArchive(file, format, limits, async (e, body) => {
-    if (e.type === 'symlink' && e.linkpath === undefined) {
-      const { head } = await readHead(body, 4096);
-      e.linkpath = head.toString('utf8');
-      zipLinks.set(e.path, e.linkpath);
-    } else await drain(body);
+    if (e.type === 'symlink' && e.linkpath === undefined) e.linkpath = (await readHead(body, 4096)).head.toString('utf8');
+    else await drain(body);
     check(file, e, names);
   });
   if (first.stopped) throw new KitError(`refusing to extract ${path.basename(file)}: more than ${first.stopped.reason === 'entries' ? `${limits.maxEntries} entries` : `${limits.maxBytes} bytes uncompressed`} (ARCH-LIMITS)`);
@@ -105,7 +102,7 @@ export async function extractArchive(file: string, dest: string, opts: ExtractOp
     return cur;
   };
 
-  await walkArchive(file, format, limits, async (e, body) => {
+  const writeEntry = async (e: RawEntry, body: Readable): Promise<void> => {
     const n = normEntryPath(e.path, e.dosPaths);
     if (n.norm === '') {
       if (e.type === 'directory' && e.unixMode) dirModes.push({ p: root, mode: e.mode });
@@ -134,7 +131,7 @@ export async function extractArchive(file: string, dest: string, opts: ExtractOp
     }
     if (existing) await fsp.unlink(target);
     if (e.type === 'symlink') {
-      const link = e.linkpath ?? zipLinks.get(e.path) ?? (await readHead(body, 4096)).head.toString('utf8');
+      const link = e.linkpath ?? (await readHead(body, 4096)).head.toString('utf8');
       await drain(body);
       await fsp.symlink(link, target);
       return;
@@ -150,7 +147,22 @@ export async function extractArchive(file: string, dest: string, opts: ExtractOp
     const out = fs.createWriteStream(target, { flags: 'wx', mode: 0o600 });
     await pipeline(body, out);
     await fsp.chmod(target, e.mode & 0o7777);
+  };
+
+  const names2 = new Set<string>();
+  const second = await walkArchive(file, format, limits, async (e, body) => {
+    if (e.type === 'symlink' && e.linkpath === undefined) e.linkpath = (await readHead(body, 4096)).head.toString('utf8');
+    check(file, e, names2); // again: the file may have changed since pass 1
+    try {
+      await writeEntry(e, body);
+    } catch (err) {
+      body.resume();
+      if (err instanceof KitError) throw err;
+      throw new KitError(`cannot extract ${path.basename(file)}: entry ${JSON.stringify(e.path)}: ${(err as Error).message}`);
+    }
   });
+
+  if (second.stopped || second.formatErrors.length) throw new KitError(`cannot extract ${path.basename(file)}: the archive changed while it was being extracted (ARCH-FORMAT)`);
 
   // folder modes last (deepest first), as tar does, so a read-only folder can still be filled
   for (const d of dirModes.reverse()) await fsp.chmod(d.p, d.mode & 0o7777);

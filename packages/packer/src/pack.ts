@@ -104,7 +104,9 @@ async function collect(dir: string, roots: string[], explicit: Set<string>): Pro
       return;
     }
     if (depth > 64) throw new KitError(`${abs}: folders nested more than 64 deep`);
-    const st = await fsp.lstat(abs);
+    const st = await fsp.lstat(abs).catch((e: Error) => {
+      throw new KitError(`cannot read ${abs}: ${e.message}`);
+    });
     if (st.isSymbolicLink()) {
       const link = await fsp.readlink(abs);
       const dirRel = path.posix.dirname(rel) === '.' ? '' : path.posix.dirname(rel);
@@ -124,7 +126,11 @@ async function collect(dir: string, roots: string[], explicit: Set<string>): Pro
     if (st.isDirectory()) {
       addParents(rel);
       items.set(`${rel}/`, { path: `${rel}/`, abs, size: 0, mode: 0o755, type: 'directory' });
-      const names = (await fsp.readdir(abs)).sort(cmpBytes);
+      const names = (
+        await fsp.readdir(abs).catch((e: Error) => {
+          throw new KitError(`cannot read the folder ${abs}: ${e.message}`);
+        })
+      ).sort(cmpBytes);
       // lstat a folder's children concurrently (the Map keeps no order: items are sorted at the end)
       await Promise.all(names.map((n) => visit(`${rel}/${n}`, depth + 1)));
       return;
@@ -231,7 +237,9 @@ async function writeTar(items: Item[], mtime: number, crlf: Finding[], sink: Nod
       let line = 1;
       let prevCR = false;
       let found = false;
-      const fh = await opens.get(i)!;
+      const fh = await opens.get(i)!.catch((e: NodeJS.ErrnoException) => {
+        throw new KitError(`cannot read ${it.abs}: ${e.code === 'EACCES' ? 'permission denied' : e.message}`);
+      });
       opens.delete(i);
       try {
         while (n < it.size) {

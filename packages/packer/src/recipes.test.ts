@@ -14,6 +14,7 @@ const HOSTILE: Record<string, string> = {
   fifo: 'ARCH-SPECIAL',
   bomb: 'ARCH-LIMITS',
   'zip-slip': 'ARCH-TRAVERSAL',
+  'zip-bomb': 'ARCH-LIMITS',
   'zip-symlink-escape': 'ARCH-LINK',
   truncated: 'ARCH-FORMAT',
   'not-gzip': 'ARCH-FORMAT',
