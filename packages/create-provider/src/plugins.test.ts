@@ -98,6 +98,24 @@ for (const template of TEMPLATES) {
       expect(await fs.readdir(elsewhere)).to.deep.equal([]);
     });
 
+    it('ends orders of the sandbox_fail_plan plan with status error and a message', async () => {
+      const original = await fs.readFile(conf, 'utf8');
+      try {
+        await setConf(conf, { sandbox_fail_plan: '3' });
+        const { task_id: failing } = await ok(['order', '3']);
+        const { task_id: fine } = await ok(['order', '1']);
+        await sleep(SANDBOX_DELAY_MS + 150);
+        expect(await ok(['order_status', String(failing)])).to.deep.equal({
+          task_id: failing,
+          status: 'error',
+          message: `sandbox: orders of plan 3 fail (sandbox_fail_plan in etc/${name}.conf)`,
+        });
+        expect((await ok(['order_status', String(fine)])).status).to.equal('finished');
+      } finally {
+        await fs.writeFile(conf, original);
+      }
+    });
+
     it('answers every bad call with one error document and exit 1', async () => {
       expect(await bad([])).to.match(/no action/);
       expect(await bad(['bogus'])).to.match(/unknown action "bogus"/);
@@ -117,7 +135,7 @@ for (const template of TEMPLATES) {
       expect(await bad(['help', 'me'])).to.match(/help takes no argument/);
       expect(await bad(['configs', 'all'])).to.match(/configs takes no argument/);
       // Bytes that are not UTF-8 on the command line still give a valid UTF-8 answer.
-      const r = await run('/bin/bash', ['-c', `exec "$0" order $'\\xff\\xfe'`, bin], { cwd: elsewhere });
+      const r = await run('/bin/bash', ['--norc', '--noprofile', '-c', `exec "$0" order $'\\xff\\xfe'`, bin], { cwd: elsewhere });
       expect(r.code).to.equal(1);
       expect(Buffer.from(r.stdout, 'utf8').includes(Buffer.from([0xff]))).to.equal(false);
       expect(parseAnswer(r.stdout).error).to.equal(1);

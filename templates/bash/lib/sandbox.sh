@@ -4,8 +4,8 @@
 # file per task into var/tasks/ under the plugin folder; the task is in_progress until
 # sandbox_delay_ms milliseconds have passed, then finished with an address from the
 # documentation ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24: never a real host) and a
-# random password. Address and password are chosen at order time, so every later answer is
-# the same.
+# random password (or, for the plan named by sandbox_fail_plan, status error with a message).
+# Address and password are chosen at order time, so every later answer is the same.
 #
 # The interface every backend implements (see lib/api.sh for the real one):
 #   backend_list_plans           sets PLAN_IDS and PLAN_DESCRS (arrays)
@@ -58,8 +58,10 @@ backend_create_order() {
 	# fails if the name exists, so two concurrent orders can never share an id, and a reader
 	# never sees a half-written task.
 	random_word 8; tmp=$STATE_DIR/.new.$$.$REPLY
-	printf 'plan=%s\ncreated_ms=%s\nready_ms=%s\nserver=%s\npassword=%s\n' \
-		"$plan" "$created" "$ready" "$server" "$password" >"$tmp" 2>/dev/null || fail "cannot write to $STATE_DIR"
+	local fails=0
+	[[ -n $CONF_sandbox_fail_plan && $plan == "$CONF_sandbox_fail_plan" ]] && fails=1
+	printf 'plan=%s\ncreated_ms=%s\nready_ms=%s\nserver=%s\npassword=%s\nfail=%s\n' \
+		"$plan" "$created" "$ready" "$server" "$password" "$fails" >"$tmp" 2>/dev/null || fail "cannot write to $STATE_DIR"
 	for attempt in 1 2 3 4 5 6 7 8; do
 		random_word 10
 		TASK_ID=sb-$REPLY
@@ -74,19 +76,24 @@ backend_create_order() {
 }
 
 backend_get_order() {
-	local file=$STATE_DIR/$1 key value ready=
+	local file=$STATE_DIR/$1 key value ready= fails= plan=
 	[[ -f $file ]] || fail "unknown task \"$1\""
 	ORDER_STATUS= ORDER_SERVER= ORDER_PASSWORD= ORDER_MESSAGE=
 	while IFS='=' read -r key value; do
 		case $key in
 		ready_ms) ready=$value ;;
+		fail) fails=$value ;;
+		plan) plan=$value ;;
 		server) ORDER_SERVER=$value ;;
 		password) ORDER_PASSWORD=$value ;;
 		esac
 	done <"$file"
 	[[ $ready =~ ^[0-9]+$ ]] || fail "task \"$1\" is damaged ($file)"
 	now_ms
-	if ((REPLY >= ready)); then
+	if ((REPLY >= ready)) && [[ $fails == 1 ]]; then
+		ORDER_STATUS=error ORDER_SERVER= ORDER_PASSWORD=
+		ORDER_MESSAGE="sandbox: orders of plan $plan fail (sandbox_fail_plan in etc/$PLUGIN_NAME.conf)"
+	elif ((REPLY >= ready)); then
 		ORDER_STATUS=finished
 	else
 		ORDER_STATUS=in_progress ORDER_SERVER= ORDER_PASSWORD=

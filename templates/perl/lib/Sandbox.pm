@@ -4,7 +4,8 @@
 # file per task into var/tasks/ under the plugin folder; the task is in_progress until
 # sandbox_delay_ms milliseconds have passed, then finished with an address from the
 # documentation ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24: never a real host) and a
-# random password. Address and password are chosen at order time, so later answers never change.
+# random password (or, for the plan named by sandbox_fail_plan, status error with a message).
+# Address and password are chosen at order time, so later answers never change.
 #
 # The interface every backend implements (see lib/HttpApi.pm for the real one):
 #   ->list_plans             [ [id, description], ... ]
@@ -52,6 +53,7 @@ sub create_order {
         ready_ms   => $now + $conf->{sandbox_delay_ms},
         server     => $RANGES[ $b1 % 3 ] . (1 + $b2 % 254),
         password   => _word(20),
+        fail       => ($conf->{sandbox_fail_plan} ne '' && $plan eq $conf->{sandbox_fail_plan}) ? 1 : 0,
     };
     # Write the whole task to a private file, then hard-link it to its final name: link(2)
     # fails if the name exists, so two concurrent orders never share an id, and a reader never
@@ -83,6 +85,7 @@ sub get_order {
     my $task = eval { JSON::PP->new->utf8->decode($text) };
     $conf->{fail}->("task \"$task_id\" is damaged ($path)") unless ref $task eq 'HASH' && defined $task->{ready_ms};
     return { status => 'in_progress' } if _now_ms() < $task->{ready_ms};
+    return { status => 'error', message => "sandbox: orders of plan $task->{plan} fail (sandbox_fail_plan in etc/$conf->{name}.conf)" } if $task->{fail};
     return { status => 'finished', server => $task->{server}, password => $task->{password} };
 }
 

@@ -6,8 +6,8 @@
  * file per task into var/tasks/ under the plugin folder; the task is in_progress until
  * sandbox_delay_ms milliseconds have passed, then finished with an address from the
  * documentation ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24: never a real host) and
- * a random password. Address and password are chosen at order time, so later answers never
- * change.
+ * a random password (or, for the plan named by sandbox_fail_plan, status error with a message).
+ * Address and password are chosen at order time, so later answers never change.
  *
  * The interface every backend implements (see lib/HttpApi.php for the real one):
  *   listPlans()            array of array(id, description)
@@ -67,6 +67,7 @@ class Sandbox
             'ready_ms' => $now + $this->conf['sandbox_delay_ms'],
             'server' => $ranges[random_int(0, 2)] . random_int(1, 254),
             'password' => self::word(20),
+            'fail' => $this->conf['sandbox_fail_plan'] !== '' && $planId === $this->conf['sandbox_fail_plan'],
         );
         // Write the whole task to a private file, then hard-link it to its final name: link(2)
         // fails if the name exists, so two concurrent orders never share an id, and a reader
@@ -103,6 +104,9 @@ class Sandbox
         }
         if (self::nowMs() < $task['ready_ms']) {
             return array('status' => 'in_progress');
+        }
+        if (!empty($task['fail'])) {
+            return array('status' => 'error', 'message' => "sandbox: orders of plan {$task['plan']} fail (sandbox_fail_plan in etc/{$this->conf['name']}.conf)");
         }
         return array('status' => 'finished', 'server' => $task['server'], 'password' => $task['password']);
     }

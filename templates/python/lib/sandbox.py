@@ -4,7 +4,8 @@ Plans come from `plan = ID | description` lines of etc/{{name}}.conf. `order` wr
 file per task into var/tasks/ under the plugin folder; the task is in_progress until
 sandbox_delay_ms milliseconds have passed, then finished with an address from the
 documentation ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24: never a real host) and a
-random password. Address and password are chosen at order time, so later answers never change.
+random password (or, for the plan named by sandbox_fail_plan, status error with a message).
+Address and password are chosen at order time, so later answers never change.
 
 The interface every backend implements (see lib/http_api.py for the real one):
   list_plans(conf)               -> [(id, description), ...]
@@ -46,6 +47,7 @@ def create_order(conf, plan_id):
         "ready_ms": now + conf["sandbox_delay_ms"],
         "server": secrets.choice(RANGES) + str(1 + secrets.randbelow(254)),
         "password": _word(20),
+        "fail": bool(conf["sandbox_fail_plan"]) and plan_id == conf["sandbox_fail_plan"],
     }
     # Write the whole task to a private file, then hard-link it to its final name: link(2)
     # fails if the name exists, so two concurrent orders never share an id, and a reader never
@@ -83,4 +85,6 @@ def get_order(conf, task_id):
         raise PluginError('task "%s" is damaged (%s): %s' % (task_id, path, e))
     if int(time.time() * 1000) < int(task["ready_ms"]):
         return {"status": "in_progress"}
+    if task.get("fail"):
+        return {"status": "error", "message": "sandbox: orders of plan %s fail (sandbox_fail_plan in etc/%s.conf)" % (task["plan"], conf["name"])}
     return {"status": "finished", "server": task["server"], "password": task["password"]}
