@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { isRuleId } from './rules.js';
-import { listKinds, loadSchema, schemaHash } from './kinds.js';
+import { kindFile, listKinds, loadSchema, schemaHash } from './kinds.js';
 import { AJV_OPTIONS, ANNOTATION_KEYWORDS } from './ajv-options.js';
 
 /** One thing wrong with a document: the rule it breaks, where (a JSON Pointer), and why, for a person. */
@@ -88,8 +88,13 @@ function validatorFor(kind: string, compileOnly = false): ValidateFunction {
     const doc = loadSchema(kind); // KitError for an unknown kind
     v = compileOnly ? undefined : aheadOfTime(kind);
     if (!v) {
-      v = getAjv().getSchema(typeof doc.$id === 'string' ? doc.$id : kind);
-      if (!v) throw new Error(`schema of ${kind} did not compile`);
+      try {
+        v = getAjv().getSchema(typeof doc.$id === 'string' ? doc.$id : kind);
+      } catch (e) {
+        // a broken schema is a bug of the kit, not of the document: say which file
+        throw new Error(`the schema of ${kind} (${kindFile(kind)}) does not compile: ${(e as Error).message}`);
+      }
+      if (!v) throw new Error(`the schema of ${kind} did not compile`);
     }
     compiled.set(kind, v);
   }
@@ -342,26 +347,52 @@ function problemPath(e: ErrorObject): string {
   return e.instancePath;
 }
 
-/** Drops ajv's bookkeeping errors and reduces anyOf/oneOf to the branch that came closest. */
-function reduce(errors: ErrorObject[]): ErrorObject[] {
+/** The schema node a schemaPath points at (inside `doc`), or undefined. */
+function nodeAt(doc: unknown, schemaPath: string): unknown {
+  if (!schemaPath.startsWith('#')) return undefined;
+  let n: unknown = doc;
+  for (const seg of schemaPath.slice(1).split('/').filter(Boolean)) {
+    const key = decodeURIComponent(seg).replace(/~1/g, '/').replace(/~0/g, '~');
+    n = n && typeof n === 'object' ? (n as Record<string, unknown>)[key] : undefined;
+  }
+  return n;
+}
+
+/**
+ * Drops ajv's bookkeeping errors and reduces anyOf/oneOf to the branch that came closest: the
+ * one the value has the type of, with the fewest problems, the deepest into the value.
+ */
+function reduce(errors: ErrorObject[], doc: unknown): ErrorObject[] {
   const out: ErrorObject[] = [];
   for (const e of errors) {
     if (e.keyword === 'if') continue; // "must match then schema": the then/else error says why
     if (/\/contains\/./.test(e.schemaPath)) continue; // items tried by `contains`: its own error says it
-    if (e.keyword === 'anyOf' || e.keyword === 'oneOf') {
-      const prefix = `${e.schemaPath}/`;
-      const inner = out.filter((x) => x.schemaPath.startsWith(prefix) && x.instancePath.startsWith(e.instancePath));
-      if (inner.length && !(e.keyword === 'oneOf' && Array.isArray((e.params as { passingSchemas?: unknown }).passingSchemas))) {
-        const byBranch = new Map<string, ErrorObject[]>();
-        for (const x of inner) {
-          const b = x.schemaPath.slice(prefix.length).split('/')[0]!;
-          byBranch.set(b, [...(byBranch.get(b) ?? []), x]);
+    const passing = (e.params as { passingSchemas?: unknown }).passingSchemas;
+    if ((e.keyword === 'anyOf' || e.keyword === 'oneOf') && !Array.isArray(passing)) {
+      const alternatives = nodeAt(doc, e.schemaPath);
+      const prefixes: string[][] = Array.isArray(alternatives)
+        ? alternatives.map((alt, i) => {
+            const ps = [`${e.schemaPath}/${i}/`];
+            const ref = (alt as { $ref?: unknown } | null)?.$ref;
+            if (typeof ref === 'string' && ref.startsWith('#')) ps.push(`${ref}/`); // a local $ref branch
+            return ps;
+          })
+        : [];
+      const byBranch = prefixes
+        .map((ps) => out.filter((x) => x.instancePath.startsWith(e.instancePath) && ps.some((p) => x.schemaPath.startsWith(p))))
+        .filter((b) => b.length > 0);
+      if (byBranch.length) {
+        const typeOnly = (b: ErrorObject[]) => (b.every((x) => x.keyword === 'type' && x.instancePath === e.instancePath) ? 1 : 0);
+        const depth = (b: ErrorObject[]) => Math.max(...b.map((x) => x.instancePath.length));
+        const best = [...byBranch].sort((a, b) => typeOnly(a) - typeOnly(b) || a.length - b.length || depth(b) - depth(a))[0]!;
+        if (typeOnly(best)) {
+          // the value has none of the types the alternatives allow: say so once
+          const types = [...new Set(byBranch.flat().filter((x) => x.keyword === 'type').flatMap((x) => ([] as string[]).concat((x.params as { type: string | string[] }).type)))];
+          for (const b of byBranch) for (const x of b) out.splice(out.indexOf(x), 1);
+          out.push({ ...best[0]!, params: { type: types } });
+          continue;
         }
-        // The closest branch: fewest problems, then the deepest ones (it got further in).
-        const best = [...byBranch.values()].sort(
-          (a, b) => a.length - b.length || Math.max(...b.map((x) => x.instancePath.length)) - Math.max(...a.map((x) => x.instancePath.length)),
-        )[0]!;
-        for (const x of inner) if (!best.includes(x)) out.splice(out.indexOf(x), 1);
+        for (const b of byBranch) for (const x of b) if (!best.includes(x)) out.splice(out.indexOf(x), 1);
         continue;
       }
     }
@@ -373,7 +404,7 @@ function reduce(errors: ErrorObject[]): ErrorObject[] {
 function toProblems(errors: ErrorObject[], doc: Record<string, unknown>): Problem[] {
   const seen = new Set<string>();
   const problems: Problem[] = [];
-  const reduced = reduce(errors);
+  const reduced = reduce(errors, doc);
   // "" fails minLength and the pattern alike: "is empty" once is enough
   const empty = new Set(reduced.filter((e) => e.keyword === 'minLength' && e.data === '').map((e) => e.instancePath));
   for (const e of reduced) {
