@@ -208,6 +208,14 @@ describe('host emulator (host-observed.md)', function () {
       expectPlain(e, await e.run({ action: 'list', output: 'plain' }), 'provider:status:emptyhelp:exists\n');
     });
 
+    it('bin/NAME that is a directory passes -x; the shell cannot run it: help error swallowed', async () => {
+      const e = env();
+      fs.mkdirSync(path.join(e.root, 'providers/dirbin/bin/dirbin'), { recursive: true });
+      const r = await e.run({ action: 'status', provider: 'dirbin', output: 'json' });
+      expectJson(e, r, statusJson('dirbin', NO_OPTS, 'exists', 'not_exists'));
+      expect(r.stderr).to.equal(e.sub('sh: 1: /opt/webdir/providers/dirbin/bin/dirbin: Permission denied\n'));
+    });
+
     it('b12: options as a string dies and breaks list', async () => {
       const e = env();
       placeProbe(e.root, 'stringopts', { answers: { help: '{"options":"help,configs,order,order_status","status":"enabled"}' } });
@@ -244,6 +252,9 @@ describe('host emulator (host-observed.md)', function () {
       expect(r.stderr.split('\n')[1]).to.equal(e.sub("Can't use an undefined value as an ARRAY reference at /opt/webdir/lib/bxProvider.pm line 486."));
       expectJson(e, await e.run({ action: 'orders_list', provider: 'errzero', output: 'json' }), '{"params":{"provider_order_list":null}}');
       expect(listing(path.join(e.root, 'providers/errzero'))).to.include('drwxr-x--- tasks');
+      // without --provider: `get_data->[1]->{NAME}` of an undef list autovivifies to undef
+      expectJson(e, await e.run({ action: 'orders_list', output: 'json' }), '{"params":{"provider_order_list":{"errzero":null}}}');
+      expectPlain(e, await e.run({ action: 'orders_list', output: 'plain' }), '');
     });
 
     it('errzerohelp: status and list die at line 143', async () => {
