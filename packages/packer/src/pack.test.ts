@@ -269,6 +269,23 @@ describe('pack', function () {
     expect((e as KitError).message).to.match(/inside lib/);
   });
 
+  it('writes long paths as ustar prefix/name or pax records that GNU tar, verify and extract all read', async () => {
+    const mid = `lib/${'a'.repeat(60)}/${'b'.repeat(60)}/data.txt`; // > 100 bytes: ustar prefix
+    const long = `lib/${'c'.repeat(120)}/${'d'.repeat(120)}/${'e'.repeat(40)}.txt`; // > 255 bytes: pax path
+    const src = await writePlugin(path.join(dir, 'longpaths'), 'longpaths', { [mid]: 'mid\n', [long]: 'long\n' });
+    await fsp.symlink(`../../../../../lib/${'c'.repeat(120)}/${'d'.repeat(120)}/${'e'.repeat(40)}.txt`.slice(0, 0) + 'common.sh', path.join(src, 'lib/link.sh'));
+    const r = await pack(src, { outDir: path.join(dir, 'out-long') });
+    const listed = execFileSync('tar', ['tzf', r.archive]).toString().trim().split('\n');
+    expect(listed).to.include.members([mid, long, 'lib/link.sh']);
+    const v = await verifyArchive(r.archive);
+    expect(v.findings).to.deep.equal([]);
+    expect(v.entries.map((e) => e.path)).to.include.members([mid, long]);
+    const x = path.join(dir, 'long-x');
+    await extractArchive(r.archive, x);
+    expect(await fsp.readFile(path.join(x, long), 'utf8')).to.equal('long\n');
+    expect(await fsp.readlink(path.join(x, 'lib/link.sh'))).to.equal('common.sh');
+  });
+
   it('streams a large file (not held in memory) and GNU tar reads it back', async () => {
     const src = await writePlugin(path.join(dir, 'big'), 'big');
     const big = path.join(src, 'lib/big.bin');

@@ -182,6 +182,35 @@ describe('conformance/archives recipes', function () {
     });
   });
 
+  it('finds NAME from provider.json, the single bin/ file or the file name; says when it cannot', async () => {
+    const zlib = await import('node:zlib');
+    const box = path.join(dir, 'names');
+    await fsp.mkdir(box, { recursive: true });
+    const write = async (file: string, entries: object[]) => {
+      const p = path.join(box, file);
+      await fsp.writeFile(p, zlib.gzipSync(mod.tarBytes(entries)));
+      return p;
+    };
+    const two = [...mod.goodEntries('alpha'), { path: 'bin/helper', mode: 0o755, data: '#!/bin/sh\n' }];
+    const byFile = await verifyArchive(await write('alpha-v1.0.tar.gz', two));
+    expect(byFile).to.include({ name: 'alpha', ok: true });
+    const ambiguous = await verifyArchive(await write('bundle.tar.gz', two));
+    expect(ambiguous.findings.map((f) => `${f.severity} ${f.rule}`)).to.deep.equal(['error ARCH-NAME']);
+    expect(ambiguous.findings[0]!.message).to.match(/bin\/alpha, bin\/helper/);
+    const manifest = await verifyArchive(await write('bundle2.tar.gz', [...two, { path: 'provider.json', data: JSON.stringify({ name: 'alpha', version: '1', description: 'd' }) }]));
+    expect(manifest.name).to.equal('alpha');
+    expect(manifest.findings.map((f) => `${f.severity} ${f.rule}`)).to.deep.equal(['warning ARCH-NAME']);
+    const unsafe = await verifyArchive(await write('x.tar.gz', mod.goodEntries('my$prov')));
+    expect(unsafe.findings.map((f) => `${f.severity} ${f.rule}`)).to.include('error ARCH-NAME');
+    const symlinked = await verifyArchive(await write('linked.tar.gz', [
+      { path: 'bin/', type: 'dir' }, { path: 'bin/linked', type: 'symlink', linkpath: '../lib/main.sh' },
+      { path: 'lib/', type: 'dir' }, { path: 'lib/main.sh', mode: 0o644, data: '#!/bin/bash\n' },
+    ]));
+    expect(symlinked.findings.map((f) => `${f.rule} ${f.entry}`)).to.deep.equal(['ARCH-EXEC bin/linked']);
+    const empty = await verifyArchive(await write('empty.tar.gz', [{ path: 'etc/', type: 'dir' }]));
+    expect(empty.findings.map((f) => f.rule)).to.deep.equal(['ARCH-LAYOUT']);
+  });
+
   it('extractArchive never writes through a link chain that leaves DEST', async () => {
     // l -> . and m -> l/.. look inside lexically, but m/evil would land next to DEST
     const box = path.join(dir, 'chain');

@@ -94,7 +94,7 @@ export function tarHeader(h: TarHeader): Buffer {
   const data = Buffer.from(records.join(''), 'utf8');
   const paxName = truncateUtf8(`PaxHeaders/${h.path.replace(/\/$/, '').split('/').pop() ?? 'x'}`, 100);
   const pax = rawHeader({ name: paxName, prefix: '', mode: 0o644, size: data.length, mtime: h.mtime, flag: 'x', linkname: '' });
-  return Buffer.concat([pax, data, Buffer.alloc(padding(data.length))]);
+  return Buffer.concat([pax, data, Buffer.alloc(padding(data.length)), main]);
 }
 
 export function padding(size: number): number {
