@@ -3,7 +3,7 @@
  * a bad file is a KitError (exit 2) naming the file, the line and the key.
  */
 import { promises as fs } from 'node:fs';
-import { KitError, matchRules, validate } from '@bx-provider-kit/schemas';
+import { KitError, matchRules, readPluginStdout, validate } from '@bx-provider-kit/schemas';
 
 export interface SkipEntry {
   rule: string;
@@ -49,8 +49,13 @@ export function parseConfig(text: string, file: string): ConformanceConfig {
     value = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (e) {
     const msg = (e as Error).message;
-    const pos = /position (\d+)/.exec(msg);
-    const where = pos ? `:${lineOfOffset(text, Number(pos[1]))}` : '';
+    let pos = /position (\d+)/.exec(msg)?.[1];
+    if (pos === undefined) {
+      // Node 20 does not always say where: ask the strict parser of the kit (byte offsets).
+      const r = readPluginStdout(Buffer.from(text.replace(/^\uFEFF/, ''), 'utf8'));
+      if (!r.ok) pos = /offset (\d+)/.exec(r.message)?.[1];
+    }
+    const where = pos !== undefined ? `:${lineOfOffset(text, Number(pos))}` : '';
     throw new KitError(`${file}${where}: not valid JSON (${msg.replace(/^JSON\.parse: /, '')}); fix the syntax`);
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) {

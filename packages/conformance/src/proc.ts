@@ -6,7 +6,7 @@
  * exits, or the user presses Ctrl-C.
  */
 import { execa } from 'execa';
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs, readdirSync, readFileSync } from 'node:fs';
 
 /** Bytes of stdout/stderr kept per call (OUT-SIZE). */
 export const OUTPUT_CAP = 1024 * 1024;
@@ -137,14 +137,30 @@ class CappedSink {
   }
 }
 
-/** Is there still a process in this group? (reads /proc; false when /proc is unavailable) */
+/** Is a live (not zombie) process still in this group? Reads /proc where it exists. */
 export function groupAlive(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
-    return true;
   } catch {
     return false;
   }
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
+  } catch {
+    return true; // no /proc: the group exists
+  }
+  for (const p of pids) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(rest[2]) === pgid && rest[0] !== 'Z') return true;
+    } catch {
+      /* gone */
+    }
+  }
+  return false;
 }
 
 /**

@@ -322,6 +322,14 @@ class Run {
 // ---------------------------------------------------------------------------------------------
 // Target resolution
 
+/** NAME from NAME-vVERSION.tar.gz (or NAME.zip); undefined when that is not a safe name. */
+export function nameFromArchive(base: string): string | undefined {
+  const stem = base.replace(/\.(tar\.gz|tgz|zip|tar\.bz2|tbz2?|tar|tar\.xz)$/i, '');
+  const m = /^(.+?)-v?\d[0-9A-Za-z.+_~-]*$/.exec(stem);
+  const n = m ? m[1]! : stem;
+  return /^[A-Za-z][A-Za-z0-9_-]*$/.test(n) ? n : undefined;
+}
+
 const ARCHIVE_RE = /\.(tar\.gz|tgz|zip|tar\.bz2|tbz2?|tar|tar\.xz)$/i;
 
 async function isExecutable(file: string): Promise<boolean> {
@@ -535,7 +543,7 @@ async function prepareArchive(run: Run): Promise<void> {
   const L = run.ledger;
   run.progress(`verifying ${path.basename(file)}`);
   const vr = await verifyArchive(file, t.name ? { name: t.name } : {});
-  const name = t.name || vr.name;
+  const name = t.name || vr.name || nameFromArchive(path.basename(file));
   if (!name) {
     throw new KitError(`cannot tell the provider NAME of ${path.basename(file)}: pass --name NAME (the --provider value it will be installed as)`);
   }
@@ -742,6 +750,7 @@ async function execute(run: Run, targetPath: string): Promise<void> {
       configs: run.success(configs),
       configId: lifecycle?.configId,
       oversized: new Set(run.calls.filter((c) => c.res.cut).map((c) => c.action)),
+      configsStable: jsonEqual(answerKey(configs), answerKey(configs2)),
     });
   }
 }
