@@ -411,7 +411,8 @@ function toProblems(errors: ErrorObject[], doc: Record<string, unknown>): Proble
     if (e.keyword === 'pattern' && e.data === '' && empty.has(e.instancePath)) continue;
     const rule = ruleOf(e, doc);
     const path = problemPath(e);
-    const why = WHY[rule];
+    const ownWhy = (e.parentSchema as { 'x-why'?: unknown } | undefined)?.['x-why'];
+    const why = typeof ownWhy === 'string' ? ownWhy : WHY[rule];
     const message = `${path || '/'}: ${detail(e, rule)}${why ? `: ${why}` : ''} (${rule})`;
     if (seen.has(message)) continue;
     seen.add(message);
