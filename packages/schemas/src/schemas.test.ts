@@ -206,6 +206,8 @@ const BROKEN: [string, unknown, string[]][] = [
   ['plugin/help', { error: 0, options: ['help', 'configs', 'order', 'order_status'], status: 'enabled' }, ['ERR-SUCCESS-KEY']],
   ['plugin/help', { error: 1, error_message: 'bad credentials' }, ['HELP-ERROR']],
   ['plugin/help', { error: 1, message: 'bad credentials' }, ['HELP-ERROR', 'ERR-MESSAGE']],
+  ['plugin/help', { error: 0 }, ['ERR-TYPE', 'ERR-MESSAGE']],
+  ['plugin/help', { error: true, error_message: 'x' }, ['ERR-TYPE']],
   ['plugin/help', { options: ['help', 'configs', 'order', 'order_status'], status: 1 }, ['HELP-STATUS']],
   ['plugin/help', 'help', ['OUT-OBJECT']],
   // plugin/configs

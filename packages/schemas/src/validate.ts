@@ -449,6 +449,9 @@ export function validate(kind: string, value: unknown): ValidationResult {
   if (typeof errorAnswer === 'string' && isErrorAnswer(value, (doc.required as string[] | undefined) ?? [])) {
     if (isRuleId(errorAnswer)) {
       const inner = validate('plugin/error', value);
+      const code = (value as Record<string, unknown>).error;
+      // only a positive integer takes the host's error path; 0 or true is ERR-TYPE alone
+      if (!(typeof code === 'number' && Number.isInteger(code) && code >= 1)) return inner;
       const text = (value as Record<string, unknown>).error_message;
       const problem: Problem = {
         rule: errorAnswer,
