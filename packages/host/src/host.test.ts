@@ -45,7 +45,7 @@ describe('host emulator (host-observed.md)', function () {
       const r = await e.run({ action: 'configs', provider: 'good', output: 'json' });
       expect(r.stdout).to.not.match(/\s$/);
       expect(r.stdout).to.not.include('\n');
-      expect(r.calls.map((c) => c.argv)).to.deep.equal([['help'], ['configs']]);
+      expect(r.calls.map((c) => c.argv)).to.deep.equal([[path.join(e.root, 'providers/good/bin/good'), 'help'], [path.join(e.root, 'providers/good/bin/good'), 'configs']]);
       expect(r.calls[1]).to.include({ exitCode: 0, signal: null, timedOut: false });
       expect(r.calls[1].stdout).to.equal(GOOD_CONFIGS);
       expect(r.calls[1].durationMs).to.be.a('number');
@@ -344,7 +344,7 @@ describe('host emulator (host-observed.md)', function () {
       expectPlain(e, await e.run({ action: 'status', provider: 'noorder', output: 'plain' }), 'provider:options:noorder:enabled:configs,help,order_status\n');
       let r = await e.run({ action: 'order', provider: 'noorder', configId: '1', output: 'json' });
       expectJson(e, r, '{"message":"bxProvider::order2Provider: Provider noorder doesn\'t support order option","error":1}', 1);
-      expect(r.calls.map((c) => c.argv[0])).to.deep.equal(['help']);
+      expect(r.calls.map((c) => c.argv[1])).to.deep.equal(['help']);
       r = await e.run({ action: 'order', provider: 'noorder', configId: '1', output: 'plain' });
       expectPlain(e, r, "message:bxProvider::order2Provider: Provider noorder doesn't support order option\nerror:1\n", 1);
       expectJson(e, await e.run({ action: 'configs', provider: 'noorder', output: 'json' }), '{"params":{"provider_configs":{"noorder":{"status":"enabled","configurations":[{"descr":"VPS 1CPU/1GB","id":1}]}}}}');

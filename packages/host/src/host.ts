@@ -61,6 +61,7 @@ export interface RunOptions {
 }
 
 export interface PluginCall {
+  /** As the process got it: the executable, then its arguments (`[ROOT/providers/N/bin/N, 'order', '1']`). */
   argv: string[];
   stdout: string;
   stderr: string;
@@ -458,7 +459,7 @@ class HostRun {
         if (timer) clearTimeout(timer);
         const stdout = Buffer.concat(out);
         this.calls.push({
-          argv: args,
+          argv: [file, ...args],
           stdout: stdout.toString('utf8'),
           stderr: Buffer.concat(errChunks).toString('utf8'),
           exitCode,

@@ -264,7 +264,7 @@ describe('host emulator: orders', function () {
         expect(r.stderr.split('\n')).to.not.include('INJECTED-VIA-CONFIG_ID');
         expect(r.stderr).to.include(`bx-provider-kit host: refused: the real bx-provider would run \`${e.root}/providers/good/bin/good order ${configId}\``);
         expect(r.refused?.line).to.equal(`${e.root}/providers/good/bin/good order ${configId}`);
-        expect(r.calls.map((c) => c.argv[0])).to.deep.equal(['help']);
+        expect(r.calls.map((c) => c.argv.slice(1))).to.deep.equal([['help']]);
       }
       expect(callsLog(e.root, 'good').some((l) => l.includes('order'))).to.equal(false);
       expect(fs.existsSync(path.join(e.root, 'providers/good/tasks'))).to.equal(false);
