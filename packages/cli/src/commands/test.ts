@@ -8,7 +8,7 @@ import { paint, useColor } from '../tty.js';
 interface Args {
   target?: string;
   config?: string;
-  reporter: ReporterName;
+  reporter: string;
   output?: string;
   'allow-order'?: boolean;
   only?: string[];
@@ -50,7 +50,7 @@ export const testCommand: CommandModule<object, Args> = {
     y
       .positional('target', { type: 'string', describe: 'A plugin folder (bin/NAME inside), an archive (.tar.gz, .zip) or an executable' })
       .option('config', { type: 'string', describe: 'A conformance.json to use instead of the one in the plugin folder' })
-      .option('reporter', { alias: 'r', choices: ['text', 'json', 'junit', 'tap'] as const, default: 'text' as const, describe: 'Report format' })
+      .option('reporter', { alias: 'r', type: 'string', default: 'text', describe: 'Report format: text, json, junit or tap' })
       .option('output', { alias: 'o', type: 'string', describe: 'Write the report to FILE instead of stdout (a summary line still goes to stderr)' })
       .option('allow-order', { type: 'boolean', describe: 'Place orders (ORD-*, STAT-*, LIFE-*, HOST-ORDER*): ordering may cost money' })
       .option('only', { type: 'string', array: true, describe: 'Judge only these rules (ids or prefixes: OUT, HELP-STATUS, ARCH-)' })
@@ -73,6 +73,7 @@ export const testCommand: CommandModule<object, Args> = {
   handler: async (argv) => {
     const target = argv.target;
     if (!target) throw new KitError('name the plugin to test: bx-provider-kit test DIR|ARCHIVE|EXECUTABLE');
+    if (!(argv.reporter in reporters)) throw new KitError(`--reporter ${argv.reporter}: choose text, json, junit or tap`);
     if (argv.timeout !== undefined && (!Number.isFinite(argv.timeout) || argv.timeout < 0.1 || argv.timeout > 600)) {
       throw new KitError(`--timeout ${argv.timeout}: give the hard budget per call in seconds, between 0.1 and 600`);
     }
@@ -116,7 +117,7 @@ export const testCommand: CommandModule<object, Args> = {
       if (live && lastLen) process.stderr.write(`\r${' '.repeat(lastLen)}\r`);
     }
     const toFile = Boolean(argv.output);
-    const text = reporters[argv.reporter](report, {
+    const text = reporters[argv.reporter as ReporterName](report, {
       color: argv.reporter === 'text' && !toFile && useColor(process.stdout),
       paint,
     });
