@@ -72,8 +72,13 @@ export async function extractArchive(file: string, dest: string, opts: ExtractOp
   if (first.formatErrors.length) throw new KitError(`cannot extract ${path.basename(file)}: ${first.formatErrors[0]} (ARCH-FORMAT)`);
 
   // pass 2: write
-  await fsp.mkdir(dest, { recursive: true, mode: 0o755 });
-  const root = await fsp.realpath(dest);
+  const root = await fsp
+    .mkdir(dest, { recursive: true, mode: 0o755 })
+    .then(() => fsp.realpath(dest))
+    .catch((e: NodeJS.ErrnoException) => {
+      throw new KitError(`cannot extract into ${dest}: ${e.code === 'EEXIST' || e.code === 'ENOTDIR' ? 'it is not a folder' : e.message}`);
+    });
+  if (!(await fsp.stat(root)).isDirectory()) throw new KitError(`cannot extract into ${dest}: it is not a folder`);
   const dirModes: { p: string; mode: number }[] = [];
 
   /** Creates (0755) or walks the folders of `rel`, never leaving root; returns the real path. */

@@ -211,6 +211,16 @@ describe('conformance/archives recipes', function () {
     expect(empty.findings.map((f) => f.rule)).to.deep.equal(['ARCH-LAYOUT']);
   });
 
+  it('extractArchive: one-line KitErrors for a DEST that is a file and an unknown suffix', async () => {
+    const f = path.join(dir, 'a-file');
+    await fsp.writeFile(f, 'x');
+    const e = await extractArchive(built.get('good-plain')!, f).catch((x: unknown) => x);
+    expect(e).to.be.instanceOf(KitError);
+    expect((e as KitError).message).to.match(/not a folder/);
+    const e2 = await extractArchive(path.join(dir, 'x.rar'), path.join(dir, 'rar')).catch((x: unknown) => x);
+    expect((e2 as KitError).message).to.include('(ARCH-SUFFIX)');
+  });
+
   it('extractArchive never writes through a link chain that leaves DEST', async () => {
     // l -> . and m -> l/.. look inside lexically, but m/evil would land next to DEST
     const box = path.join(dir, 'chain');
