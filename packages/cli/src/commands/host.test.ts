@@ -109,6 +109,17 @@ describe('bx-provider-kit host', function () {
     });
   });
 
+  it('defaults to ./.bx-host in the current folder without --root or BX_PROVIDER_ROOT', () => {
+    const cwd = fs.mkdtempSync(path.join(dir, 'cwd-'));
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+    delete env.BX_PROVIDER_ROOT;
+    const r = spawnSync(process.execPath, [MAIN, 'host', '-a', 'install', '--provider', 'good', '--archive', path.join(dir, 'good.tar.gz'), '-o', 'json'], { cwd, env });
+    expect(r.status, r.stderr.toString()).to.equal(0);
+    expect(JSON.parse(r.stdout.toString()).message).to.equal(`bxProvider: Provider data created, you can found it in ${fs.realpathSync(cwd)}/.bx-host/providers/good`);
+    expect(fs.statSync(path.join(cwd, '.bx-host/providers/good/bin/good')).mode & 0o777).to.equal(0o755);
+    expect(fs.existsSync(path.join(cwd, '.bx-host/pool/hosts.json'))).to.equal(true);
+  });
+
   it('prints the usage for an unknown -a or -o (exit 0), like the real one', () => {
     for (const args of [['-a', 'bogus'], ['-o', 'xml']]) {
       const r = host(args);
