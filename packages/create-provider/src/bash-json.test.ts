@@ -44,8 +44,8 @@ function randomString(rand: () => number): string {
   return s;
 }
 
-async function bash(script: string, args: string[], locale = 'C'): Promise<string> {
-  const r = await run('/bin/bash', ['--norc', '--noprofile', '-c', script, 'bash', ...args], { env: { PATH: '/usr/bin:/bin', LC_ALL: locale } });
+async function bash(script: string, args: string[], locale = 'C', input?: string): Promise<string> {
+  const r = await run('/bin/bash', ['--norc', '--noprofile', '-c', script, 'bash', ...args], { env: { PATH: '/usr/bin:/bin', LC_ALL: locale }, input });
   expect(r.stderr, 'bash stderr').to.equal('');
   expect(r.code, 'bash exit code').to.equal(0);
   return r.stdout;
@@ -96,6 +96,22 @@ describe('bash template: JSON escaper and reader (property tests in real bash)',
         expect(JSON.parse(line), `seed ${seed}: ${batch[j]}`).to.equal(expected[i + j]);
       });
     }
+  });
+
+  it('json_parse reads documents far larger than its window (long strings, many items, deep whitespace)', async () => {
+    const long = 'ж"\\'.repeat(7000) + '😀';
+    const doc = JSON.stringify({ head: long, plans: Array.from({ length: 800 }, (_, i) => ({ id: String(i), name: `plan ${i} "é"` })), tail: long }, null, 1);
+    const out = await bash(
+      `. "${JSON_SH()}"; json_parse "$(cat)" || { echo "ERR $JSON_ERROR"; exit 0; }; json_str "\${JSON[head]}"; echo; echo "\${JSON[plans]}"; json_str "\${JSON[plans.799.name]}"; echo; json_str "\${JSON[tail]}"`,
+      [],
+      'C',
+      doc,
+    );
+    const [head, count, last, tail] = out.split('\n');
+    expect(count, out.slice(0, 200)).to.equal('800');
+    expect(JSON.parse(head)).to.equal(long);
+    expect(JSON.parse(last)).to.equal('plan 799 "é"');
+    expect(JSON.parse(tail)).to.equal(long);
   });
 
   it('json_parse flattens objects and arrays and refuses malformed documents', async () => {

@@ -7,9 +7,8 @@
 #   json_parse "$text"     reads a JSON document into the associative arrays JSON (values) and
 #                          JSON_T (types); paths are dot-separated: JSON[plans.0.id], the root
 #                          is ".", JSON_T[plans]=array, JSON[plans]=its length (number of items)
-#                          Returns 1 (and sets JSON_ERROR) on malformed input. Made for API
-#                          answers of a few KB (100 plans: 0.1 s); time grows with the square of
-#                          the size, so page or filter big lists on the API side.
+#                          Returns 1 (and sets JSON_ERROR) on malformed input; documents up to
+#                          1 MiB (about 1 s per 100 KB: pure bash is slow, keep answers small).
 
 # Escapes ", \ and every control character (U+0001..U+001F) the JSON grammar forbids raw.
 # Bash strings cannot hold NUL, so there is none to escape.
@@ -46,20 +45,37 @@ json_str() {
 declare -gA JSON=() JSON_T=()
 JSON_ERROR=
 
+# The reader looks at the document through a small window (_W, starting at offset _P of _J)
+# so that every step works on a few KB, not on the whole rest of the document.
 json_parse() {
 	local LC_ALL=C
 	JSON=() JSON_T=() JSON_ERROR=
-	_J=$1
-	if ((${#_J} > 1048576)); then JSON_ERROR='document over 1 MiB'; return 1; fi
+	_J=$1 _P=0 _W=
+	_JLEN=${#_J}
+	if ((_JLEN > 1048576)); then JSON_ERROR='document over 1 MiB'; return 1; fi
+	_jp_fill
 	_jp_value '' 0 || return 1
 	_jp_ws
-	if [[ -n $_J ]]; then JSON_ERROR="unexpected text after the document: ${_J:0:20}"; return 1; fi
+	if [[ -n $_W ]]; then JSON_ERROR="unexpected text after the document: ${_W:0:20}"; return 1; fi
+	return 0
+}
+
+# _jp_fill [SIZE]: reload the window from the current offset.
+_jp_fill() { _W=${_J:_P:${1:-4096}}; }
+
+# _jp_eat N: consume N characters.
+_jp_eat() {
+	_P=$((_P + $1))
+	_W=${_W:$1}
+	((${#_W} < 512 && _P + ${#_W} < _JLEN)) && _jp_fill
 	return 0
 }
 
 _jp_ws() {
 	local re=$'^[ \t\r\n]+'
-	[[ $_J =~ $re ]] && _J=${_J:${#BASH_REMATCH[0]}}
+	while [[ $_W =~ $re ]]; do
+		_jp_eat ${#BASH_REMATCH[0]}
+	done
 	return 0
 }
 
@@ -67,39 +83,39 @@ _jp_value() { # PATH DEPTH
 	local path=$1 depth=$2 re n key self=${1:-.}
 	if ((depth > 64)); then JSON_ERROR='nested too deeply'; return 1; fi
 	_jp_ws
-	case ${_J:0:1} in
+	case ${_W:0:1} in
 	'{')
-		_J=${_J:1}; JSON_T[$self]=object; n=0
+		_jp_eat 1; JSON_T[$self]=object; n=0
 		_jp_ws
-		if [[ ${_J:0:1} == '}' ]]; then _J=${_J:1}; JSON[$self]=0; return 0; fi
+		if [[ ${_W:0:1} == '}' ]]; then _jp_eat 1; JSON[$self]=0; return 0; fi
 		while :; do
 			_jp_ws
 			_jp_string || { JSON_ERROR=${JSON_ERROR:-expected a key string}; return 1; }
 			key=$REPLY
 			_jp_ws
-			if [[ ${_J:0:1} != ':' ]]; then JSON_ERROR="expected : after key $key"; return 1; fi
-			_J=${_J:1}
+			if [[ ${_W:0:1} != ':' ]]; then JSON_ERROR="expected : after key $key"; return 1; fi
+			_jp_eat 1
 			_jp_value "${path:+$path.}$key" $((depth + 1)) || return 1
 			n=$((n + 1))
 			_jp_ws
-			case ${_J:0:1} in
-			,) _J=${_J:1} ;;
-			'}') _J=${_J:1}; JSON[$self]=$n; return 0 ;;
+			case ${_W:0:1} in
+			,) _jp_eat 1 ;;
+			'}') _jp_eat 1; JSON[$self]=$n; return 0 ;;
 			*) JSON_ERROR="expected , or } in object ${path:-(root)}"; return 1 ;;
 			esac
 		done
 		;;
 	'[')
-		_J=${_J:1}; JSON_T[$self]=array; n=0
+		_jp_eat 1; JSON_T[$self]=array; n=0
 		_jp_ws
-		if [[ ${_J:0:1} == ']' ]]; then _J=${_J:1}; JSON[$self]=0; return 0; fi
+		if [[ ${_W:0:1} == ']' ]]; then _jp_eat 1; JSON[$self]=0; return 0; fi
 		while :; do
 			_jp_value "${path:+$path.}$n" $((depth + 1)) || return 1
 			n=$((n + 1))
 			_jp_ws
-			case ${_J:0:1} in
-			,) _J=${_J:1} ;;
-			']') _J=${_J:1}; JSON[$self]=$n; return 0 ;;
+			case ${_W:0:1} in
+			,) _jp_eat 1 ;;
+			']') _jp_eat 1; JSON[$self]=$n; return 0 ;;
 			*) JSON_ERROR="expected , or ] in array ${path:-(root)}"; return 1 ;;
 			esac
 		done
@@ -110,71 +126,88 @@ _jp_value() { # PATH DEPTH
 		;;
 	t | f | n)
 		re='^(true|false|null)'
-		if [[ $_J =~ $re ]]; then
+		if [[ $_W =~ $re ]]; then
 			JSON[$self]=${BASH_REMATCH[1]}
 			if [[ ${BASH_REMATCH[1]} == null ]]; then JSON_T[$self]=null; else JSON_T[$self]=bool; fi
-			_J=${_J:${#BASH_REMATCH[0]}}
+			_jp_eat ${#BASH_REMATCH[0]}
 		else
-			JSON_ERROR="unexpected text: ${_J:0:20}"; return 1
+			JSON_ERROR="unexpected text: ${_W:0:20}"; return 1
 		fi
 		;;
 	*)
 		re='^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?'
-		if [[ -n $_J && $_J =~ $re ]]; then
+		if [[ -n $_W && $_W =~ $re ]]; then
 			JSON[$self]=${BASH_REMATCH[0]}; JSON_T[$self]=number
-			_J=${_J:${#BASH_REMATCH[0]}}
+			_jp_eat ${#BASH_REMATCH[0]}
 		else
-			JSON_ERROR="unexpected ${_J:+text: ${_J:0:20}}${_J:-end of document}"; return 1
+			JSON_ERROR="unexpected ${_W:+text: ${_W:0:20}}${_W:-end of document}"; return 1
 		fi
 		;;
 	esac
 	return 0
 }
 
-# Reads a string literal at the start of _J into REPLY (decoded).
+# Reads a string literal at the start of the window into REPLY (decoded); a string longer than
+# the window widens it.
 _jp_string() {
-	local re='^"(([^"\\]|\\.)*)"' raw
-	[[ ${_J:0:1} == '"' ]] || { JSON_ERROR="expected a string: ${_J:0:20}"; return 1; }
-	[[ $_J =~ $re ]] || { JSON_ERROR='unterminated string'; return 1; }
+	local re='^"(([^"\\]|\\.)*)"' raw size=4096
+	[[ ${_W:0:1} == '"' ]] || { JSON_ERROR="expected a string: ${_W:0:20}"; return 1; }
+	until [[ $_W =~ $re ]]; do
+		if ((_P + ${#_W} >= _JLEN)); then JSON_ERROR='unterminated string'; return 1; fi
+		size=$((size * 4))
+		_jp_fill "$size"
+	done
 	raw=${BASH_REMATCH[1]}
-	_J=${_J:${#BASH_REMATCH[0]}}
+	_jp_eat ${#BASH_REMATCH[0]}
+	((${#_W} > 8192)) && _jp_fill # back to a small window after a long string
 	_jp_unescape "$raw"
 }
 
 _jp_unescape() {
-	local s=$1 out='' c hex cp lo
-	while [[ $s == *\\* ]]; do
-		out+=${s%%\\*}
-		s=${s#*\\}
-		c=${s:0:1}
-		s=${s:1}
+	local s=$1 out i n part c hex cp lo parts=()
+	if [[ $s != *\\* ]]; then REPLY=$s; return 0; fi
+	if [[ $s == *[$'\001'-$'\037']* ]]; then JSON_ERROR='raw control character in a string'; return 1; fi
+	# Linear in the string's length: escaped backslashes become \001 (free: raw controls were
+	# refused), then the string is split once at every other backslash, each piece starting
+	# with its escape letter.
+	s=${s//\\\\/$'\001'}
+	IFS='\' read -r -d '' -a parts <<<"$s"
+	n=${#parts[@]}
+	parts[n - 1]=${parts[n - 1]%$'\n'} # the here-string's newline
+	# Literal pieces get their backslashes back here; decoded escapes (even \u0001) never do.
+	local bs='\'
+	part=${parts[0]}
+	out=${part//$'\001'/$bs}
+	for ((i = 1; i < n; i++)); do
+		part=${parts[i]//$'\001'/$bs}
+		c=${part:0:1}
 		case $c in
-		'"' | '\' | /) out+=$c ;;
-		b) out+=$'\b' ;;
-		f) out+=$'\f' ;;
-		n) out+=$'\n' ;;
-		r) out+=$'\r' ;;
-		t) out+=$'\t' ;;
+		'"' | /) out+=$c${part:1} ;;
+		b) out+=$'\b'${part:1} ;;
+		f) out+=$'\f'${part:1} ;;
+		n) out+=$'\n'${part:1} ;;
+		r) out+=$'\r'${part:1} ;;
+		t) out+=$'\t'${part:1} ;;
 		u)
-			hex=${s:0:4}
+			hex=${part:1:4}
 			[[ $hex =~ ^[0-9A-Fa-f]{4}$ ]] || { JSON_ERROR="bad \\u escape: \\u$hex"; return 1; }
-			s=${s:4}
 			cp=$((16#$hex))
-			if ((cp >= 0xD800 && cp <= 0xDBFF)) && [[ ${s:0:2} == '\u' && ${s:2:4} =~ ^[dD][c-fC-F][0-9A-Fa-f]{2}$ ]]; then
-				lo=$((16#${s:2:4}))
-				s=${s:6}
+			if ((cp >= 0xD800 && cp <= 0xDBFF)) && ((${#part} == 5 && i + 1 < n)) && [[ ${parts[i + 1]} =~ ^u[dD][c-fC-F][0-9A-Fa-f]{2} ]]; then
+				i=$((i + 1))
+				part=${parts[i]//$'\001'/$bs}
+				lo=$((16#${part:1:4}))
 				cp=$((0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)))
 			elif ((cp >= 0xD800 && cp <= 0xDFFF)); then
 				cp=0xFFFD # a lone surrogate has no UTF-8 form
 			fi
 			if ((cp == 0)); then JSON_ERROR='\u0000 cannot be held in a bash string'; return 1; fi
 			_jp_utf8 "$cp"
-			out+=$REPLY
+			out+=$REPLY${part:5}
 			;;
-		*) JSON_ERROR="bad escape \\$c"; return 1 ;;
+		*) JSON_ERROR="bad escape \\${c:-(end)}"; return 1 ;;
 		esac
 	done
-	REPLY=$out$s
+	REPLY=$out
 }
 
 # Code point -> its UTF-8 bytes in REPLY.
