@@ -40,6 +40,7 @@ async function hostRun(run: HostRun, host: Host, args: { action: string; provide
     exitCode: r.exitCode,
     durationMs: Math.round(performance.now() - t0),
     pluginCalls: r.calls.length,
+    pluginArgv: r.calls.map((c) => c.argv.slice(1)),
     stdoutExcerpt: excerpt(Buffer.from(r.stdout)),
     stderrExcerpt: excerpt(Buffer.from(r.stderr)),
   });

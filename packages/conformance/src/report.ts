@@ -63,6 +63,8 @@ export interface HostCallRecord {
   exitCode: number;
   durationMs: number;
   pluginCalls: number;
+  /** The plugin's argv (after bin/NAME) of each call the emulated host made. */
+  pluginArgv: string[][];
   stdoutExcerpt: string;
   stderrExcerpt: string;
 }
