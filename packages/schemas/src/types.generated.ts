@@ -794,6 +794,10 @@ export interface HostCall {
    * How many times the emulated host ran the plugin (help runs before every action).
    */
   pluginCalls: number;
+  /**
+   * The plugin's arguments (after bin/NAME) of each call the emulated host made.
+   */
+  pluginArgv: string[][];
   stdoutExcerpt: string;
   stderrExcerpt: string;
 }
