@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +24,16 @@ function kit(args: string[], opts: { cwd?: string } = {}): Promise<{ code: numbe
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+async function withMarker(marker: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const pid of await fs.readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(pid)) continue;
+    const env = await fs.readFile(`/proc/${pid}/environ`).catch(() => null);
+    if (env && env.includes(marker)) found.push(pid);
+  }
+  return found;
 }
 
 describe('bx-provider-kit test', function () {
@@ -105,6 +116,29 @@ describe('bx-provider-kit test', function () {
     const r = await kit(['test', dir]);
     expect(r.code).to.equal(2);
     expect(r.stderr.trim()).to.match(/conformance\.json:3: unknown key "callTimeout"/);
+  });
+
+  it('Ctrl-C (SIGINT) kills every plugin process it started', async function () {
+    if (!(await fs.stat('/proc/self/environ').catch(() => null))) this.skip();
+    const dir = await copy('run-hang');
+    const marker = `bxk-sigint-${randomUUID()}`;
+    const cfg = JSON.parse(await fs.readFile(path.join(dir, 'conformance.json'), 'utf8'));
+    cfg.env = { ...(cfg.env ?? {}), BXK_SIGINT_MARK: marker };
+    cfg.callTimeoutMs = 60_000;
+    await fs.writeFile(path.join(dir, 'conformance.json'), JSON.stringify(cfg));
+    const p = spawn(process.execPath, [CLI, 'test', dir], { env: { ...process.env, NO_COLOR: '1' }, stdio: 'ignore' });
+    const exited = new Promise<{ code: number | null; signal: string | null }>((r) => p.on('exit', (code, signal) => r({ code, signal })));
+    let seen: string[] = [];
+    for (let i = 0; i < 100 && seen.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      seen = await withMarker(marker);
+    }
+    expect(seen.length, 'the hanging plugin never started').to.be.above(0);
+    p.kill('SIGINT');
+    const how = await exited;
+    expect(how.signal === 'SIGINT' || how.code === 130, JSON.stringify(how)).to.equal(true);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await withMarker(marker)).to.deep.equal([]);
   });
 
   it('does not overwrite a file that is not an earlier report without --force', async () => {
