@@ -131,8 +131,12 @@ async function collect(dir: string, roots: string[], explicit: Set<string>): Pro
           throw new KitError(`cannot read the folder ${abs}: ${e.message}`);
         })
       ).sort(cmpBytes);
-      // lstat a folder's children concurrently (the Map keeps no order: items are sorted at the end)
-      await Promise.all(names.map((n) => visit(`${rel}/${n}`, depth + 1)));
+      // a few children at a time (items are sorted at the end, so the order here does not matter)
+      let next = 0;
+      const worker = async () => {
+        for (let k = next++; k < names.length; k = next++) await visit(`${rel}/${names[k]}`, depth + 1);
+      };
+      await Promise.all(Array.from({ length: Math.min(8, names.length) }, worker));
       return;
     }
     if (st.isFile()) {
@@ -216,66 +220,57 @@ async function writeTar(items: Item[], mtime: number, crlf: Finding[], sink: Nod
     }
   };
   const zeros = Buffer.alloc(512);
-  // open a few files ahead (data is read straight into the pooled buffers, no copies)
-  const AHEAD = 16;
-  const opens = new Map<number, Promise<fsp.FileHandle>>();
-  let ahead = 0;
-  try {
-    for (let i = 0; i < items.length; i++) {
-      const it = items[i]!;
-      for (ahead = Math.max(ahead, i); ahead < items.length && ahead < i + AHEAD; ahead++) {
-        if (items[ahead]!.type !== 'file') continue;
-        const p = fsp.open(items[ahead]!.abs, 'r');
-        p.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
-        opens.set(ahead, p);
-      }
-      await put(tarHeader({ path: it.path, type: it.type, mode: it.mode, size: it.size, mtime, linkpath: it.linkpath }));
-      if (it.type !== 'file') continue;
-      const scan = scanned(it.path);
-      let n = 0;
-      let script: boolean | undefined;
-      let line = 1;
-      let prevCR = false;
-      let found = false;
-      const fh = await opens.get(i)!.catch((e: NodeJS.ErrnoException) => {
-        throw new KitError(`cannot read ${it.abs}: ${e.code === 'EACCES' ? 'permission denied' : e.message}`);
-      });
-      opens.delete(i);
-      try {
-        while (n < it.size) {
-          const want = Math.min(chunkSize - pos, it.size - n);
-          const { bytesRead } = await fh.read(cur, pos, want, null);
-          if (bytesRead === 0) break;
-          const got = cur.subarray(pos, pos + bytesRead);
-          if (scan && !found) {
-            script ??= isScript(it.path, got);
-            if (script) {
-              const at = prevCR && got[0] === 10 ? 0 : got.indexOf('\r\n');
-              if (at >= 0) {
-                crlf.push(crlfFinding(it.path, lineAt(got, at, line)));
-                found = true;
-              } else line = lineAt(got, got.length, line);
-              prevCR = got[got.length - 1] === 13;
-            }
-          }
-          n += bytesRead;
-          pos += bytesRead;
-          written += bytesRead;
-          if (pos === chunkSize) await flush();
-        }
-        if (n === it.size && (await fh.read(zeros, 0, 1, null)).bytesRead > 0) {
-          zeros[0] = 0;
-          n++;
-        }
-      } finally {
-        await fh.close();
-      }
-      if (n !== it.size) throw new KitError(`${it.abs} changed while it was being packed (size ${it.size} -> ${n}): pack again when nothing writes to the folder`);
-      const pad = padding(it.size);
-      if (pad) await put(zeros.subarray(0, pad));
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i]!;
+    await put(tarHeader({ path: it.path, type: it.type, mode: it.mode, size: it.size, mtime, linkpath: it.linkpath }));
+    if (it.type !== 'file') continue;
+    const scan = scanned(it.path);
+    let n = 0;
+    let script: boolean | undefined;
+    let line = 1;
+    let prevCR = false;
+    let found = false;
+    // Synchronous reads straight into the pooled buffer: no promise or buffer per read, and the
+    // event loop still turns at every full chunk (gzip runs on the thread pool meanwhile).
+    let fd: number;
+    try {
+      fd = fs.openSync(it.abs, 'r');
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw new KitError(`cannot read ${it.abs}: ${err.code === 'EACCES' ? 'permission denied' : err.message}`);
     }
-  } finally {
-    for (const p of opens.values()) void p.then((h) => h.close()).catch(() => undefined);
+    try {
+      while (n < it.size) {
+        const want = Math.min(chunkSize - pos, it.size - n);
+        const bytesRead = fs.readSync(fd, cur, pos, want, null);
+        if (bytesRead === 0) break;
+        if (scan && !found) {
+          const got = cur.subarray(pos, pos + bytesRead);
+          script ??= isScript(it.path, got);
+          if (script) {
+            const at = prevCR && got[0] === 10 ? 0 : got.indexOf('\r\n');
+            if (at >= 0) {
+              crlf.push(crlfFinding(it.path, lineAt(got, at, line)));
+              found = true;
+            } else line = lineAt(got, got.length, line);
+            prevCR = got[got.length - 1] === 13;
+          }
+        }
+        n += bytesRead;
+        pos += bytesRead;
+        written += bytesRead;
+        if (pos === chunkSize) await flush();
+      }
+      if (n === it.size && fs.readSync(fd, zeros, 0, 1, null) > 0) {
+        zeros[0] = 0;
+        n++;
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+    if (n !== it.size) throw new KitError(`${it.abs} changed while it was being packed (size ${it.size} -> ${n}): pack again when nothing writes to the folder`);
+    const pad = padding(it.size);
+    if (pad) await put(zeros.subarray(0, pad));
   }
   await put(tarEnd(written));
   await flush();
