@@ -109,9 +109,22 @@ async function copyIn(run: HostRun, holder: string): Promise<void> {
   await fs.rm(holder, { recursive: true, force: true });
   await fs.mkdir(path.join(holder, 'bin'), { recursive: true });
   if (t.pluginDir) {
-    for (const part of ['bin', 'etc', 'lib', 'provider.json']) {
+    // What an archive of the folder would hold: bin/, etc/, lib/, provider.json and its "files".
+    const parts = ['bin', 'etc', 'lib', 'provider.json'];
+    try {
+      const manifest = JSON.parse(await fs.readFile(path.join(t.pluginDir, 'provider.json'), 'utf8'));
+      if (Array.isArray(manifest?.files)) {
+        for (const f of manifest.files) if (typeof f === 'string' && f && !path.isAbsolute(f) && !f.split(/[\\/]/).includes('..')) parts.push(f);
+      }
+    } catch {
+      /* no or broken provider.json: PKG-* says so */
+    }
+    for (const part of parts) {
       const src = path.join(t.pluginDir, part);
-      if (await fs.stat(src).catch(() => null)) await fs.cp(src, path.join(holder, part), { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+      if (await fs.stat(src).catch(() => null)) {
+        await fs.mkdir(path.dirname(path.join(holder, part)), { recursive: true });
+        await fs.cp(src, path.join(holder, part), { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+      }
     }
   } else {
     await fs.copyFile(t.executable, path.join(holder, 'bin', t.name));
