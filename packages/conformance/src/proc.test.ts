@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { explainSpawnError, groupAlive, ProcessTracker, runProcess, type ProcessSpec } from './proc.js';
+import { explainSpawnError, groupAlive, ProcessTracker, runProcess, sweep, type ProcessSpec } from './proc.js';
 
 const ENV = { PATH: '/sbin:/bin:/usr/sbin:/usr/bin' };
 
@@ -127,6 +127,19 @@ describe('process containment (runProcess)', function () {
     const r3 = await run(missing);
     expect(r3.spawnError).to.equal('ENOENT');
     expect(await explainSpawnError(missing, 'ENOENT')).to.match(/interpreter/);
+  });
+
+  it('finds and kills a process that escaped its group (setsid) by the run marker', async function () {
+    if (!(await fs.stat('/usr/bin/setsid').catch(() => null)) || !(await fs.stat('/proc/self/environ').catch(() => null))) this.skip();
+    const marker = `BXK_SWEEP_TEST=${process.pid}-${Date.now()}`;
+    const f = await script('escape.sh', '#!/bin/bash\nsetsid sleep 30 </dev/null >/dev/null 2>&1 &\necho "{}"\n');
+    const r = await run(f, { env: { ...ENV, BXK_SWEEP_TEST: marker.split('=')[1]! } });
+    expect(r.timedOut).to.equal(false);
+    await new Promise((res) => setTimeout(res, 200));
+    const killed = sweep(marker);
+    expect(killed.length).to.be.at.least(1);
+    await new Promise((res) => setTimeout(res, 100));
+    expect(sweep(marker)).to.deep.equal([]);
   });
 
   it('runs many calls at once without mixing their outputs', async () => {

@@ -71,6 +71,46 @@ export class ProcessTracker {
 }
 
 const ALL_GROUPS = new Set<number>();
+/** Environment markers (NAME=VALUE) of the runs in progress: a process carrying one is ours. */
+const MARKERS = new Set<string>();
+
+/** Registers a run marker so that leftovers carrying it are killed by `sweep` and on signals. */
+export function addMarker(marker: string): void {
+  MARKERS.add(marker);
+  installHandlers();
+}
+export function removeMarker(marker: string): void {
+  MARKERS.delete(marker);
+}
+
+/**
+ * Kills every process (but this one) whose environment carries `marker`: what escaped its
+ * process group (setsid, setpgid) is found this way. Linux /proc only; returns the pids killed.
+ */
+export function sweep(marker: string): number[] {
+  const killed: number[] = [];
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
+  } catch {
+    return killed;
+  }
+  const needle = Buffer.from(`\0${marker}\0`);
+  for (const p of pids) {
+    const pid = Number(p);
+    if (pid === process.pid) continue;
+    try {
+      const env = Buffer.concat([Buffer.from([0]), readFileSync(`/proc/${p}/environ`), Buffer.from([0])]);
+      if (env.includes(needle)) {
+        process.kill(pid, 'SIGKILL');
+        killed.push(pid);
+      }
+    } catch {
+      /* gone, or not ours to read */
+    }
+  }
+  return killed;
+}
 let handlersInstalled = false;
 
 export function killGroup(pgid: number): void {
@@ -85,6 +125,7 @@ export function killGroup(pgid: number): void {
 export function killAllGroups(): void {
   for (const g of ALL_GROUPS) killGroup(g);
   ALL_GROUPS.clear();
+  for (const m of MARKERS) sweep(m);
 }
 
 function onSignal(sig: NodeJS.Signals): void {
@@ -107,7 +148,7 @@ function installHandlers(): void {
 
 /** Removes the signal handlers when no group is tracked any more (so a library user's process can exit normally). */
 export function releaseHandlers(): void {
-  if (!handlersInstalled || ALL_GROUPS.size) return;
+  if (!handlersInstalled || ALL_GROUPS.size || MARKERS.size) return;
   handlersInstalled = false;
   process.removeListener('exit', killAllGroups);
   process.removeListener('SIGINT', onSignal);

@@ -16,7 +16,7 @@ import { execa } from 'execa';
 import { DEFAULTS, loadConfig, type ConformanceConfig } from './config.js';
 import { Ledger } from './ledger.js';
 import { limiter, sleep } from './pool.js';
-import { explainSpawnError, ProcessTracker, releaseHandlers, runProcess, type ProcessResult } from './proc.js';
+import { addMarker, explainSpawnError, ProcessTracker, releaseHandlers, removeMarker, runProcess, sweep, type ProcessResult } from './proc.js';
 import type { CallRecord, HostCallRecord, Report, ReportSettings, ReportTarget } from './report.js';
 import { excerpt, firstDifference, isPositiveInt, isServerAddress, isValidUtf8, jsonEqual, oneLine, show } from './text.js';
 import { hostRoundTrip, installArchive } from './host-trip.js';
@@ -50,6 +50,9 @@ export interface RunOptions {
   onProgress?: (line: string) => void;
 }
 
+/** The variable every plugin call of a run carries (so leftovers can be found and killed). */
+export const RUN_MARKER_VAR = 'BX_PROVIDER_KIT_RUN';
+
 /** What the runner says when order rules cannot run. */
 export const NO_ORDER_REASON =
   'ordering is not allowed (it may cost money): pass --allow-order or set "allowOrder": true in conformance.json';
@@ -63,6 +66,11 @@ function baseEnv(home: string): Record<string, string> {
     /* keep root */
   }
   return { PATH: '/sbin:/bin:/usr/sbin:/usr/bin', HOME: home, USER: user, LOGNAME: user, SHELL: '/bin/bash' };
+}
+
+function markerEnv(run: { marker: string }): Record<string, string> {
+  const i = run.marker.indexOf('=');
+  return { [run.marker.slice(0, i)]: run.marker.slice(i + 1) };
 }
 
 type AnswerKind = 'success' | 'error' | 'bad-error' | 'success-with-error-key';
@@ -113,6 +121,7 @@ class Run {
   selected = new Set<string>();
   forced = new Map<string, string>();
   bailed = false;
+  marker = '';
 
   constructor(readonly opts: RunOptions) {}
 
@@ -369,10 +378,16 @@ export async function runConformance(target: string, options: RunOptions = {}): 
   const t0 = performance.now();
   const startedAt = new Date().toISOString();
   run.tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'bxk-run-'));
+  // Every plugin process of this run carries this variable: whatever escapes its process group
+  // (setsid) is still found and killed at the end.
+  run.marker = `${RUN_MARKER_VAR}=${path.basename(run.tmp)}-${process.pid}`;
+  addMarker(run.marker);
   try {
     await execute(run, target);
   } finally {
     run.tracker.killAll();
+    sweep(run.marker);
+    removeMarker(run.marker);
     releaseHandlers();
   }
   const rules = run.ledger.results(run.selected, run.forced);
@@ -618,18 +633,18 @@ async function execute(run: Run, targetPath: string): Promise<void> {
     // A cheap pass for --only/--skip given on the command line (config skips come after).
     selectRules(run, {});
     run.settings = { allowOrder: false, callTimeoutMs: DEFAULTS.callTimeoutMs, slowMs: DEFAULTS.slowMs, lifecycleTimeoutMs: DEFAULTS.lifecycleTimeoutMs, pollIntervalMs: DEFAULTS.pollIntervalMs };
-    run.env = baseEnv(path.join(run.tmp, 'home'));
+    run.env = { ...baseEnv(path.join(run.tmp, 'home')), ...markerEnv(run) };
     await fs.mkdir(run.env.HOME!, { recursive: true });
     await prepareArchive(run);
     const cfg = await loadSettings(run);
     run.selected.clear();
     run.forced.clear();
     selectRules(run, cfg);
-    run.env = { ...baseEnv(run.env.HOME!), ...(cfg.env ?? {}) };
+    run.env = { ...baseEnv(run.env.HOME!), ...(cfg.env ?? {}), ...markerEnv(run) };
   } else {
     const cfg = await loadSettings(run);
     selectRules(run, cfg);
-    run.env = { ...baseEnv(path.join(run.tmp, 'home')), ...(cfg.env ?? {}) };
+    run.env = { ...baseEnv(path.join(run.tmp, 'home')), ...(cfg.env ?? {}), ...markerEnv(run) };
     await fs.mkdir(run.env.HOME!, { recursive: true });
     if (t.kind === 'archive') await prepareArchive(run);
   }
