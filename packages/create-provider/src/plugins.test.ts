@@ -179,7 +179,10 @@ for (const template of TEMPLATES) {
       let api: MockApi;
       let silent: net.Server;
       let silentPort: number;
+      let drip: net.Server;
+      let dripPort: number;
       const sockets = new Set<net.Socket>();
+      const timers = new Set<NodeJS.Timeout>();
 
       before(async () => {
         api = await startMockApi({ delayMs: 500, failPlans: ['3'], token: 'sesame-42' });
@@ -189,13 +192,28 @@ for (const template of TEMPLATES) {
         });
         await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
         silentPort = (silent.address() as net.AddressInfo).port;
+        // Answers at once, then sends its body one byte every 200 ms, forever.
+        drip = net.createServer((s) => {
+          sockets.add(s);
+          s.on('error', () => {});
+          s.once('data', () => {
+            s.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n');
+            const t = setInterval(() => s.write(' '), 200);
+            timers.add(t);
+            s.on('close', () => clearInterval(t));
+          });
+        });
+        await new Promise<void>((r) => drip.listen(0, '127.0.0.1', () => r()));
+        dripPort = (drip.address() as net.AddressInfo).port;
         await setConf(conf, { backend: 'http', api_url: api.url, api_token: 'sesame-42', api_timeout: '5' });
       });
       after(async () => {
         await setConf(conf, { backend: 'sandbox', api_url: 'http://127.0.0.1:8080', api_token: 'test-token', api_timeout: '8' });
         await api?.close();
+        for (const t of timers) clearInterval(t);
         for (const s of sockets) s.destroy();
         await new Promise<void>((r) => (silent ? silent.close(() => r()) : r()));
+        await new Promise<void>((r) => (drip ? drip.close(() => r()) : r()));
       });
 
       it('lists the API plans and runs an order to finished with the address the API gave', async () => {
@@ -233,6 +251,17 @@ for (const template of TEMPLATES) {
         expect(Date.now() - started, 'api_timeout is honoured').to.be.below(8000);
         await setConf(conf, { api_url: api.url, api_timeout: '5' });
         await ok(['configs']);
+      });
+
+      it('gives up on an API that trickles its answer, within about api_timeout', async () => {
+        await setConf(conf, { api_url: `http://127.0.0.1:${dripPort}`, api_timeout: '1' });
+        try {
+          const started = Date.now();
+          expect(await bad(['configs'], { timeoutMs: 30_000 })).to.match(/did not answer within 1 s/);
+          expect(Date.now() - started, 'the whole request is bounded, not each read').to.be.below(8000);
+        } finally {
+          await setConf(conf, { api_url: api.url, api_timeout: '5' });
+        }
       });
     });
   });

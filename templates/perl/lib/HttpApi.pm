@@ -22,6 +22,7 @@ use strict;
 use warnings;
 use HTTP::Tiny;
 use JSON::PP ();
+use Time::HiRes ();
 
 sub new { my ($class, $conf) = @_; return bless { conf => $conf }, $class }
 
@@ -42,7 +43,20 @@ sub _request {
     }
     $conf->{log}->("api: $method $url");
     my $http = HTTP::Tiny->new(timeout => $conf->{api_timeout}, max_redirect => 0, agent => "$conf->{name}-bx-provider/1");
-    my $res  = $http->request($method, $url, \%options);
+    # HTTP::Tiny's timeout bounds each socket operation; the alarm bounds the whole request, so
+    # a server that sends one byte a second cannot hold the web interface either.
+    my $res = eval {
+        local $SIG{ALRM} = sub { die "bx-timeout\n" };
+        Time::HiRes::alarm($conf->{api_timeout});
+        my $r = $http->request($method, $url, \%options);
+        Time::HiRes::alarm(0);
+        $r;
+    };
+    Time::HiRes::alarm(0);
+    if (!$res) {
+        $fail->("the API did not answer within $conf->{api_timeout} s ($method $url)") if ($@ // '') eq "bx-timeout\n";
+        die $@;
+    }
     if ($res->{status} == 599) {    # HTTP::Tiny's own failures: connect, timeout, TLS
         my $why = $res->{content} // '';
         $why =~ s/\s+\z//;

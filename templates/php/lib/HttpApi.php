@@ -57,16 +57,42 @@ class HttpApi
         $http['header'] = implode("\r\n", $headers);
         ini_set('default_socket_timeout', (string) $conf['api_timeout']);
         plugin_log("api: $method $url");
+        // The stream timeout bounds each read; the deadline bounds the whole answer, so a server
+        // that sends one byte a second cannot hold the web interface either.
         $started = microtime(true);
-        $raw = @file_get_contents($url, false, stream_context_create(array('http' => $http)));
-        $responseHeaders = function_exists('http_get_last_response_headers') ? http_get_last_response_headers() : (isset($http_response_header) ? $http_response_header : null);
-        if ($raw === false || !$responseHeaders) {
+        $deadline = $started + $conf['api_timeout'];
+        $fp = @fopen($url, 'rb', false, stream_context_create(array('http' => $http)));
+        if ($fp === false) {
             if (microtime(true) - $started >= $conf['api_timeout']) {
                 throw new PluginError("the API did not answer within {$conf['api_timeout']} s ($method $url)");
             }
             $last = error_get_last();
-            $why = $last ? preg_replace('/^file_get_contents\([^)]*\): /', '', $last['message']) : 'no answer';
+            $why = $last ? preg_replace('/^fopen\([^)]*\): /', '', $last['message']) : 'no answer';
             throw new PluginError("cannot reach the API ($method $url): $why");
+        }
+        $meta = stream_get_meta_data($fp);
+        $responseHeaders = isset($meta['wrapper_data']) ? $meta['wrapper_data'] : array();
+        $raw = '';
+        while (!feof($fp)) {
+            $remaining = $deadline - microtime(true);
+            if ($remaining <= 0 || strlen($raw) > 1048576) {
+                fclose($fp);
+                throw new PluginError("the API did not answer within {$conf['api_timeout']} s ($method $url)");
+            }
+            stream_set_timeout($fp, (int) floor($remaining), (int) (($remaining - floor($remaining)) * 1000000));
+            $chunk = fread($fp, 8192);
+            if ($chunk === false) {
+                break;
+            }
+            $raw .= $chunk;
+        }
+        $meta = stream_get_meta_data($fp);
+        fclose($fp);
+        if (!empty($meta['timed_out'])) { // a read ran into the deadline (feof() is then true)
+            throw new PluginError("the API did not answer within {$conf['api_timeout']} s ($method $url)");
+        }
+        if (!$responseHeaders) {
+            throw new PluginError("cannot reach the API ($method $url): no HTTP answer");
         }
         $status = preg_match('#^HTTP/\S+\s+(\d{3})#', $responseHeaders[0], $m) ? (int) $m[1] : 0;
         plugin_log("api: $method $url -> $status");

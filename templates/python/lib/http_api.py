@@ -18,6 +18,7 @@ Settings from etc/{{name}}.conf: api_url, api_token, api_timeout (seconds per re
 interface waits for every call, keep it short). Standard library only (urllib, json).
 """
 import json
+import signal
 import socket
 import urllib.error
 import urllib.parse
@@ -40,18 +41,30 @@ def _request(conf, method, path, body=None):
         headers["Content-Type"] = "application/json"
     req = urllib.request.Request(url, data=data, headers=headers, method=method)
     conf["log"]("api: %s %s" % (method, url))
+    too_slow = PluginError("the API did not answer within %g s (%s %s)" % (conf["api_timeout"], method, url))
+
+    # urllib's timeout bounds each socket operation; the alarm bounds the whole request, so a
+    # server that sends one byte a second cannot hold the web interface either.
+    def on_alarm(signum, frame):
+        raise too_slow
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, conf["api_timeout"])
     try:
         with urllib.request.urlopen(req, timeout=conf["api_timeout"]) as resp:
             status, raw = resp.status, resp.read(1048576)
     except urllib.error.HTTPError as e:  # 4xx/5xx: the body still says why
         status, raw = e.code, e.read(1048576)
     except (socket.timeout, TimeoutError):
-        raise PluginError("the API did not answer within %g s (%s %s)" % (conf["api_timeout"], method, url))
+        raise too_slow
     except (urllib.error.URLError, OSError) as e:
         reason = getattr(e, "reason", e)
         if isinstance(reason, (socket.timeout, TimeoutError)):
-            raise PluginError("the API did not answer within %g s (%s %s)" % (conf["api_timeout"], method, url))
+            raise too_slow
         raise PluginError("cannot reach the API (%s %s): %s" % (method, url, reason))
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
     conf["log"]("api: %s %s -> %d" % (method, url, status))
     try:
         return status, json.loads(raw.decode("utf-8"))
