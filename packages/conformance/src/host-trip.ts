@@ -22,6 +22,8 @@ interface Ctx {
   oversized: Set<string>;
   /** configs answered the same twice (else only the ids are compared with what the host passes through). */
   configsStable: boolean;
+  /** The direct lifecycle reached finished or error (else the host's order_status is polled once). */
+  lifecycleEnded: boolean;
 }
 
 let seq = 0;
@@ -305,6 +307,8 @@ export async function hostRoundTrip(run: HostRun, hs: HostState, ctx: Ctx): Prom
         final = p.status;
         break;
       }
+      // The direct lifecycle already showed this order never ends: one answer is enough here.
+      if (!ctx.lifecycleEnded) break;
       if (performance.now() + run.settings.pollIntervalMs > deadline) break;
       await sleep(run.settings.pollIntervalMs);
     }

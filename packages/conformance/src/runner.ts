@@ -697,7 +697,7 @@ async function execute(run: Run, targetPath: string): Promise<void> {
   const stdinProbe = async (base: Promise<Call>, action: string) => {
     const b = await base;
     if (b.res.timedOut || b.res.spawnError) return { base: b, probe: undefined };
-    const budget = Math.min(settings.callTimeoutMs, Math.max(1000, Math.round(b.res.durationMs * 3) + 500));
+    const budget = Math.min(settings.callTimeoutMs, Math.max(2000, Math.round(b.res.durationMs * 4) + 1000));
     const probe = await lim(() =>
       run.call(action, [], { purpose: `${action} with an open, never-written stdin (RUN-STDIN)`, stdin: 'open', budgetMs: budget, label: `${action} (stdin open)` }),
     );
@@ -766,6 +766,7 @@ async function execute(run: Run, targetPath: string): Promise<void> {
       configId: lifecycle?.configId,
       oversized: new Set(run.calls.filter((c) => c.res.cut).map((c) => c.action)),
       configsStable: jsonEqual(answerKey(configs), answerKey(configs2)),
+      lifecycleEnded: lifecycle?.final !== undefined,
     });
   }
 }
