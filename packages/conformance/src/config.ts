@@ -75,7 +75,8 @@ export function parseConfig(text: string, file: string): ConformanceConfig {
     const p = res.problems[0]!;
     const top = p.path.split('/').filter(Boolean)[0];
     const line = top ? lineOfKey(text, top) : 0;
-    throw new KitError(`${file}${line ? `:${line}` : ''}: ${p.path ? `${p.path}: ` : ''}${p.message.replace(/^\/\S*:\s*/, '')}`);
+    const msg = p.message.replace(/^\/\S*:\s*/, '').replace(/\s*\(SCHEMA\)$/, '');
+    throw new KitError(`${file}${line ? `:${line}` : ''}: ${p.path ? `${p.path}: ` : ''}${msg} (see schemas/conformance.schema.json)`);
   }
   const cfg: ConformanceConfig = {};
   if (obj.configId !== undefined) cfg.configId = String(obj.configId);
