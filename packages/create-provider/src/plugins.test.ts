@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
+import { validate } from '@bx-provider-kit/schemas';
 import { createProvider, TEMPLATES, type TemplateName } from './index.js';
 import { startMockApi, DEFAULT_MOCK_PLANS, type MockApi } from './mock-api.js';
 import { DOC_RANGES, SAFE_TASK, parseAnswer, run, setConf, sleep, tempDir, type RunOptions } from './testutil.js';
@@ -30,6 +31,8 @@ for (const template of TEMPLATES) {
       expect(r.code, `exit code of ${args.join(' ')}: ${r.stdout}`).to.equal(0);
       const doc = parseAnswer(r.stdout);
       expect(doc, `success answer of ${args.join(' ')}`).not.to.have.property('error');
+      const v = validate(`plugin/${args[0]}`, doc);
+      expect(v.problems, `plugin/${args[0]} schema: ${r.stdout}`).to.deep.equal([]);
       return doc;
     };
     const bad = async (args: string[], opts: RunOptions = {}) => {
@@ -38,6 +41,7 @@ for (const template of TEMPLATES) {
       expect(doc.error, `error of ${JSON.stringify(args)}: ${r.stdout}`).to.equal(1);
       expect(doc.error_message).to.be.a('string').and.not.equal('');
       expect(r.code, `exit code of ${JSON.stringify(args)}`).to.equal(1);
+      expect(validate('plugin/error', doc).problems, r.stdout).to.deep.equal([]);
       return String(doc.error_message);
     };
 
@@ -294,6 +298,8 @@ describe('templates: what every template ships', () => {
       expect(manifest).to.deep.equal({ name, version: '0.1.0', description: 'Ships "quoted" ВПС' });
       const conformance = JSON.parse(await fs.readFile(path.join(dir, 'conformance.json'), 'utf8'));
       expect(conformance).to.include({ allowOrder: true, configId: '1' });
+      expect(validate('conformance', conformance).problems).to.deep.equal([]);
+      expect(validate('provider', manifest).problems).to.deep.equal([]);
       const bin = await fs.readFile(path.join(dir, 'bin', name), 'utf8');
       expect(bin.split('\n')[0]).to.equal(shebangs[template]);
       for (const f of files) {
