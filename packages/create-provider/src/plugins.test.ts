@@ -172,6 +172,9 @@ for (const template of TEMPLATES) {
         expect(await bad(['configs'])).to.match(/api_timeout must be a positive number/);
         await fs.writeFile(conf, `${original}\nplan = 4;rm | evil\n`);
         expect(await bad(['configs'])).to.match(/not safe/);
+        await fs.writeFile(conf, `${original}\nplan = vps-ru.4 | ВПС 4 ядра "Москва" \\ 😀\n`);
+        const plans = (await ok(['configs'])).configurations as { id: string; descr: string }[];
+        expect(plans[3]).to.deep.equal({ id: 'vps-ru.4', descr: 'ВПС 4 ядра "Москва" \\ 😀' });
         await fs.writeFile(conf, original.replace(/\n/g, '\r\n'));
         expect((await ok(['configs'])).configurations).to.have.length(3);
       } finally {
