@@ -309,6 +309,14 @@ export const recipes = [
     },
   },
   {
+    name: 'crlf-body', file: 'crlfbody.tar.gz', errors: ['ARCH-SHEBANG'], warnings: [],
+    about: 'bin/crlfbody has a clean #!/bin/bash line, then CRLF line ends: bash fails on "$\'\\r\'"',
+    async build(dir) {
+      const [first, ...rest] = script('crlfbody').split('\n');
+      return writeTarGz(dir, this.file, goodEntries('crlfbody', { body: `${first}\n${rest.join('\r\n')}` }));
+    },
+  },
+  {
     name: 'bad-interpreter', file: 'nodejs.tar.gz', errors: ['ARCH-SHEBANG'], warnings: [],
     about: 'bin/nodejs starts with #!/usr/bin/env node: a stock BitrixVM has no node',
     async build(dir) {

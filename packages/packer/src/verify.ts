@@ -36,6 +36,8 @@ interface Seen {
   head?: Buffer;
   /** Bytes actually read. */
   read: number;
+  /** bin/ files: the first line ending in CRLF, if any. */
+  crlfLine?: number;
 }
 
 /** Folders and files the host expects at the archive root. */
@@ -104,8 +106,9 @@ export async function verifyArchive(file: string, opts: VerifyOptions = {}): Pro
     const s: Seen = { raw, n, read: 0 };
     seen.push(s);
     const want = raw.type === 'symlink' && raw.linkpath === undefined ? 4096 : n.norm === 'provider.json' ? 64 * 1024 : raw.type === 'file' || raw.type === 'other' ? HEAD_BYTES : 0;
-    const { head, size } = await readHead(body, want);
+    const { head, size, crlfLine } = await readHead(body, want, /^bin\/[^/]+$/.test(n.norm));
     s.read = size;
+    if (crlfLine !== undefined) s.crlfLine = crlfLine;
     if (want) s.head = head;
     if (raw.type === 'symlink' && raw.linkpath === undefined) raw.linkpath = head.toString('utf8');
   });
@@ -234,6 +237,10 @@ export async function verifyArchive(file: string, opts: VerifyOptions = {}): Pro
         }
         const problem = shebangProblem(target.head ?? Buffer.alloc(0), target.read);
         if (problem) findings.push(finding('ARCH-SHEBANG', 'error', binEntry.raw.path, `bin/${name} ${problem}`));
+        else if (target.crlfLine !== undefined) {
+          findings.push(finding('ARCH-SHEBANG', 'error', binEntry.raw.path, `bin/${name} has CRLF line ends (first at line ${target.crlfLine}): the interpreter reads the "\\r" as part of each line`,
+            `Convert bin/${name} to LF line ends (dos2unix) and repack.`));
+        }
       }
       if (!SAFE_NAME.test(name!)) {
         findings.push(finding('ARCH-NAME', 'error', binEntry.raw.path, `${JSON.stringify(name)} is not a safe provider name: the host puts NAME unquoted on shell command lines`, 'Use letters, digits, "_" and "-", starting with a letter, for bin/NAME and the archive.'));

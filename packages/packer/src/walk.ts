@@ -461,11 +461,17 @@ export function walkArchive(file: string, format: 'tar.gz' | 'zip', limits: Walk
   return format === 'zip' ? walkZip(file, limits, onEntry) : walkTarGz(file, limits, onEntry);
 }
 
-/** Reads up to `max` bytes of a stream and discards the rest (consumes it to the end). */
-export async function readHead(body: Readable, max: number): Promise<{ head: Buffer; size: number }> {
+/**
+ * Reads up to `max` bytes of a stream and discards the rest (consumes it to the end); with
+ * `crlf`, also finds the first line that ends in CRLF.
+ */
+export async function readHead(body: Readable, max: number, crlf = false): Promise<{ head: Buffer; size: number; crlfLine?: number }> {
   const parts: Buffer[] = [];
   let kept = 0;
   let size = 0;
+  let lines = 1;
+  let prevCR = false;
+  let crlfLine: number | undefined;
   for await (const chunk of body as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (kept < max) {
@@ -473,8 +479,17 @@ export async function readHead(body: Readable, max: number): Promise<{ head: Buf
       parts.push(Buffer.from(take));
       kept += take.length;
     }
+    if (crlf && crlfLine === undefined) {
+      const at = prevCR && chunk[0] === 10 ? 0 : chunk.indexOf('\r\n');
+      const upto = at >= 0 ? at : chunk.length;
+      for (let i = chunk.indexOf(10); i >= 0 && i < upto; i = chunk.indexOf(10, i + 1)) lines++;
+      if (at >= 0) crlfLine = lines;
+      prevCR = chunk[chunk.length - 1] === 13;
+    }
   }
-  return { head: Buffer.concat(parts), size };
+  const out: { head: Buffer; size: number; crlfLine?: number } = { head: Buffer.concat(parts), size };
+  if (crlfLine !== undefined) out.crlfLine = crlfLine;
+  return out;
 }
 
 export async function drain(body: Readable): Promise<void> {
