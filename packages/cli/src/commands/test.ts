@@ -68,6 +68,7 @@ export const testCommand: CommandModule<object, Args> = {
       .epilogue(
         'Exit 0 when no rule failed, 1 when one did, 2 for bad usage or an unreadable target. Settings come from conformance.json in the plugin folder ' +
           '(configId, allowOrder, env, callTimeoutMs, slowMs, lifecycleTimeoutMs, pollIntervalMs, skip); flags override them. ' +
+          'An archive does not ship conformance.json: give it with --config (else the defaults apply, ordering off). ' +
           'Every call runs as argv with an empty closed stdin, a fresh empty cwd and sudo\'s minimal environment; a call over the budget is killed with its whole process group.',
       ),
   handler: async (argv) => {
