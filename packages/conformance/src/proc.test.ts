@@ -142,6 +142,18 @@ describe('process containment (runProcess)', function () {
     expect(sweep(marker)).to.deep.equal([]);
   });
 
+  it('does not hang on a pipe held by a process outside the group (setsid holding stdout)', async function () {
+    if (!(await fs.stat('/usr/bin/setsid').catch(() => null))) this.skip();
+    const marker = `BXK_SWEEP_TEST=held-${process.pid}-${Date.now()}`;
+    const f = await script('escape-held.sh', '#!/bin/bash\nsetsid sleep 30 &\necho "{}"\n');
+    const t0 = performance.now();
+    const r = await run(f, { timeoutMs: 400, env: { ...ENV, BXK_SWEEP_TEST: marker.split('=')[1]! } });
+    expect(performance.now() - t0).to.be.below(4000);
+    expect(r.timedOut).to.equal(true);
+    expect(r.stdout.toString()).to.equal('{}\n');
+    expect(sweep(marker).length).to.be.at.least(1);
+  });
+
   it('runs many calls at once without mixing their outputs', async () => {
     const f = await script('echo.sh', '#!/bin/bash\nsleep 0.0$(( RANDOM % 5 ))\necho "$1"\n');
     const rs = await Promise.all(Array.from({ length: 12 }, (_, i) => run(f, { args: [`n${i}`] })));
