@@ -31,7 +31,16 @@ let seq = 0;
 async function hostRun(run: HostRun, host: Host, args: { action: string; provider?: string; configId?: string; taskId?: string; archive?: string }): Promise<{ r: HostResult; id: string; hung?: string }> {
   const cwd = await run.newCwd();
   const t0 = performance.now();
-  const r = await host.run({ ...args, output: 'json', env: run.env, cwd, callTimeoutMs: run.settings.callTimeoutMs, stdin: 'ignore' });
+  // The emulator has its own per-call budget; this outer guard only protects the run from an
+  // emulator that cannot return (e.g. a pipe held by a process that left the group).
+  const guardMs = run.settings.callTimeoutMs * 4 + 5000;
+  let guard: NodeJS.Timeout | undefined;
+  const stuck = new Promise<undefined>((res) => {
+    guard = setTimeout(() => res(undefined), guardMs);
+  });
+  const got = await Promise.race([host.run({ ...args, output: 'json', env: run.env, cwd, callTimeoutMs: run.settings.callTimeoutMs, stdin: 'ignore' }), stuck]);
+  clearTimeout(guard);
+  const r: HostResult = got ?? { stdout: '', stdoutBytes: Buffer.alloc(0), stderr: '', exitCode: -1, calls: [] };
   const flag = (k: string, v?: string) => (v === undefined ? [] : [k, v]);
   const argv = ['-a', args.action, ...flag('--provider', args.provider), ...flag('--config_id', args.configId), ...flag('--task_id', args.taskId), ...flag('--archive', args.archive), '-o', 'json'];
   const id = `host ${argv.join(' ')}`;
@@ -48,6 +57,7 @@ async function hostRun(run: HostRun, host: Host, args: { action: string; provide
   });
   run.progress(`${id.padEnd(60)} exit ${r.exitCode}`);
   const hung = r.calls.find((c) => c.timedOut);
+  if (!got) return { r, id, hung: `the emulated host did not return within ${guardMs} ms (a plugin process kept its output open)` };
   return { r, id, hung: hung ? `the plugin call \`${path.basename(hung.argv[0] ?? '')} ${hung.argv.slice(1).join(' ')}\` never ended (killed after ${run.settings.callTimeoutMs} ms): the real host would wait for it forever` : undefined };
 }
 
