@@ -274,6 +274,16 @@ export const recipes = [
       ]);
     },
   },
+  {
+    name: 'macos-junk', file: 'mac-v1.0.tar.gz', errors: [], warnings: ['ARCH-EXTRA'],
+    about: 'tar from a Mac without COPYFILE_DISABLE: AppleDouble bin/._mac and etc/.DS_Store next to a good plugin',
+    async build(dir) {
+      return writeTarGz(dir, this.file, [
+        ...goodEntries('mac').slice(0, 2), { path: 'bin/._mac', data: Buffer.from([0, 5, 22, 7, 0, 2, 0, 0]) },
+        ...goodEntries('mac').slice(2), { path: 'etc/.DS_Store', data: Buffer.alloc(64, 1) },
+      ]);
+    },
+  },
   // ---- layout and name
   {
     name: 'wrapped', file: 'wrapped.tar.gz', errors: ['ARCH-LAYOUT'], warnings: [],

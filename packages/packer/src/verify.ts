@@ -2,6 +2,7 @@ import path from 'node:path';
 import { SAFE_NAME } from '@bx-provider-kit/schemas';
 import { capFindings, finding, hasErrors, type Finding } from './findings.js';
 import { HEAD_BYTES, shebangProblem } from './shebang.js';
+import { isIgnoredName } from './ignore.js';
 import { fileNameAgrees, nameFromFileName, normEntryPath, resolveInside, type NormPath } from './paths.js';
 import { DEFAULT_LIMITS, readHead, sniff, walkArchive, type EntryType, type RawEntry, type WalkResult } from './walk.js';
 
@@ -176,7 +177,8 @@ export async function verifyArchive(file: string, opts: VerifyOptions = {}): Pro
   // (a bomb stopped early or a corrupt archive: what is missing may just be unread)
   if (!walk.stopped && walk.formatErrors.length === 0) {
     const rootBin = seen.filter((s) => /^bin\/[^/]+$/.test(s.n.norm) && s.raw.type !== 'directory' && !s.n.absolute && !s.n.traversal);
-    const binNames = [...new Set(rootBin.map((s) => s.n.norm.slice(4)))];
+    // AppleDouble files (bin/._NAME, from macOS tar) and editor leftovers are not candidates
+    const binNames = [...new Set(rootBin.map((s) => s.n.norm.slice(4)))].filter((b) => !isIgnoredName(b) || rootBin.length === 1);
     let name = opts.name;
     let nameFrom = '--name';
     if (name === undefined && manifestName !== undefined && binNames.includes(manifestName)) (name = manifestName), (nameFrom = 'provider.json');
@@ -255,6 +257,22 @@ export async function verifyArchive(file: string, opts: VerifyOptions = {}): Pro
     const top = s.n.norm.split('/')[0]!;
     if (ROOT_ALLOWED.has(top) || manifestRoots.has(top) || top === wrapper) continue;
     if (!extra.has(top)) extra.set(top, s.raw.path);
+  }
+  // VCS, editor, OS and test files deeper down (lib/.git, bin/._NAME, etc/.DS_Store ...)
+  const junk = new Map<string, string>();
+  for (const s of seen) {
+    if (s.n.absolute || s.n.traversal || s.n.norm === '') continue;
+    const segs = s.n.norm.split('/');
+    if (!ROOT_ALLOWED.has(segs[0]!) && !manifestRoots.has(segs[0]!)) continue; // reported above
+    if (segs[0] === wrapper) continue;
+    const at = segs.findIndex((x, i) => i > 0 && isIgnoredName(x));
+    if (at < 0) continue;
+    const p = segs.slice(0, at + 1).join('/');
+    if (!junk.has(p)) junk.set(p, s.raw.path);
+  }
+  for (const [p, raw] of junk) {
+    findings.push(finding('ARCH-EXTRA', 'warning', raw, `${p} looks like a VCS, editor, OS or test file: it is shipped into providers/NAME on every host`,
+      `Leave ${p} out of the archive (bx-provider-kit pack does).`));
   }
   for (const [top, raw] of extra) {
     findings.push(finding('ARCH-EXTRA', 'warning', raw, `${top} is shipped into providers/NAME/${top} on every host (only bin/, etc/, lib/ and provider.json are the plugin)`,
