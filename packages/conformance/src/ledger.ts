@@ -65,6 +65,12 @@ export class Ledger {
     if (!e.notes.includes(text)) e.notes.push(text);
   }
 
+  /** Neither checked nor given a reason to skip. */
+  untouched(id: string): boolean {
+    const e = this.entries.get(id);
+    return !e || (!e.checked && !e.skips.length);
+  }
+
   hasFailure(): boolean {
     for (const e of this.entries.values()) if (e.findings.some((f) => f.severity === 'error')) return true;
     return false;

@@ -390,6 +390,7 @@ export async function runConformance(target: string, options: RunOptions = {}): 
     removeMarker(run.marker);
     releaseHandlers();
   }
+  explainUnchecked(run);
   const rules = run.ledger.results(run.selected, run.forced);
   if (run.bailed) {
     for (const r of rules) {
@@ -417,6 +418,25 @@ export async function runConformance(target: string, options: RunOptions = {}): 
   };
   await fs.rm(run.tmp, { recursive: true, force: true, maxRetries: 3 }).catch(() => {});
   return report;
+}
+
+/** A reason for every rule that no call reached (instead of a bare "not checked"). */
+function explainUnchecked(run: Run): void {
+  const L = run.ledger;
+  const calls = run.calls.filter(Boolean);
+  // "help could not start (RUN-CRASH)" -> "could not start (RUN-CRASH)": one line for many calls
+  const whys = [...new Set(calls.map((c) => c.why?.replace(/^\S+ /, '')).filter((w): w is string => !!w))];
+  const answered = calls.filter((c) => c.answer);
+  for (const id of run.selected) {
+    if (!L.untouched(id)) continue;
+    const def = RULES.find((r) => r.id === id)!;
+    if (!['output', 'errors', 'running'].includes(def.area)) continue;
+    if (!calls.length) L.skip(id, 'no plugin call was made');
+    else if (!answered.length) L.skip(id, `no call gave an answer to judge: the calls ${whys.slice(0, 3).join('; ')}`);
+    else if (id === 'ERR-TYPE' || id === 'ERR-MESSAGE') L.skip(id, 'no call answered with an error, so there was no error answer to check');
+    else if (id === 'OUT-STDERR' || id === 'ERR-SUCCESS-KEY') L.skip(id, 'no call answered with success');
+    else if (whys.length) L.skip(id, `no call reached this check (${whys.slice(0, 3).join('; ')})`);
+  }
 }
 
 function selectRules(run: Run, cfg: ConformanceConfig): void {
@@ -678,8 +698,12 @@ async function execute(run: Run, targetPath: string): Promise<void> {
   }
 
   // ---- independent calls, concurrently
+  if (!run.wants('OUT', 'ERR', 'HELP', 'CFG', 'RUN', 'ORD', 'STAT', 'LIFE', 'HOST')) return; // only PKG-*/ARCH-* asked for
   const lim = limiter(Math.max(1, run.opts.concurrency ?? 4));
   const allowOrder = settings.allowOrder;
+  // The order probes place no order on a correct plugin, but a broken one might: only when the
+  // rules they serve are judged.
+  const orderProbes = allowOrder && run.wants('ERR', 'OUT', 'RUN');
   const calls = {
     help: lim(() => run.call('help', [], { purpose: 'help, as the host runs it before every action' })),
     help2: lim(() => run.call('help', [], { purpose: 'help again (RUN-DETERMINISTIC)' })),
@@ -692,7 +716,7 @@ async function execute(run: Run, targetPath: string): Promise<void> {
     noTask: lim(() => run.call('order_status', [], { purpose: 'order_status without a task id (ERR-BAD-ARGS)', label: 'order_status (no task id)' })),
     badTask: lim(() => run.call('order_status', [UNKNOWN_TASK], { purpose: 'order_status for a task that never existed (ERR-BAD-ARGS)' })),
     badAction: lim(() => run.call(UNKNOWN_ACTION, [], { purpose: 'an unknown action (ERR-BAD-ARGS)' })),
-    noConfig: allowOrder ? lim(() => run.call('order', [], { purpose: 'order without a config id (ERR-BAD-ARGS)', label: 'order (no config id)' })) : undefined,
+    noConfig: orderProbes ? lim(() => run.call('order', [], { purpose: 'order without a config id (ERR-BAD-ARGS)', label: 'order (no config id)' })) : undefined,
   };
   const stdinProbe = async (base: Promise<Call>, action: string) => {
     const b = await base;
@@ -715,7 +739,7 @@ async function execute(run: Run, targetPath: string): Promise<void> {
   })();
   let unknownConfig = UNKNOWN_CONFIG;
   while (cfgIds.includes(unknownConfig)) unknownConfig += 'x';
-  const badConfig = allowOrder
+  const badConfig = orderProbes
     ? lim(() => run.call('order', [unknownConfig], { purpose: 'order an unknown config id (ERR-BAD-ARGS)' }))
     : undefined;
   const [help2, helpCwd, configs2, configsCwd, noTask, badTask, badAction, noConfig, badCfg, sHelp, sConfigs] = await Promise.all([
