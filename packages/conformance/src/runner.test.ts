@@ -163,6 +163,38 @@ describe('runConformance', function () {
   });
 });
 
+describe('conformanceSuite: failures throw with the findings, skipped rules are pending', function () {
+  this.timeout(60_000);
+  it('registers one test per rule and reports through mocha', async () => {
+    const g = globalThis as unknown as Record<string, unknown>;
+    const saved = { describe: g.describe, it: g.it, before: g.before };
+    const tests: { title: string; fn: (this: unknown) => void }[] = [];
+    let hook: ((this: unknown) => Promise<void>) | undefined;
+    g.describe = (_t: string, fn: () => void) => fn();
+    g.it = (title: string, fn: (this: unknown) => void) => tests.push({ title, fn });
+    g.before = (fn: (this: unknown) => Promise<void>) => (hook = fn);
+    try {
+      conformanceSuite(path.join(CORPUS, 'help-unknown-option'), { only: ['HELP', 'ORD-TASK-ID'], allowOrder: false, strictWarnings: true });
+    } finally {
+      Object.assign(g, saved);
+    }
+    expect(tests.map((t) => t.title.split(':')[0])).to.deep.equal(['HELP-SCHEMA', 'HELP-REQUIRED', 'HELP-UNKNOWN', 'HELP-STATUS', 'HELP-ERROR', 'ORD-TASK-ID']);
+    await hook!.call({ timeout: () => undefined });
+    const outcome = (t: (typeof tests)[number]) => {
+      try {
+        t.fn.call({ skip: () => { throw new Error('__skipped__'); } });
+        return 'passed';
+      } catch (e) {
+        return (e as Error).message === '__skipped__' ? 'pending' : `threw: ${(e as Error).message.split('\n')[0]}`;
+      }
+    };
+    const got = Object.fromEntries(tests.map((t) => [t.title.split(':')[0], outcome(t)]));
+    expect(got['HELP-SCHEMA']).to.equal('passed');
+    expect(got['ORD-TASK-ID']).to.equal('pending');
+    expect(got['HELP-UNKNOWN']).to.match(/^threw: HELP-UNKNOWN warned: /); // strictWarnings
+  });
+});
+
 describe('conformanceSuite (mocha helper)', function () {
   // One `it` per rule; order rules are pending here (ordering not allowed: nothing is written).
   conformanceSuite(path.join(CORPUS, 'good-perl'), { only: ['OUT', 'HELP', 'ORD-TASK-ID'], allowOrder: false, title: 'conformanceSuite on good-perl' });
