@@ -410,7 +410,7 @@ export async function runConformance(target: string, options: RunOptions = {}): 
     startedAt,
     durationMs: Math.round(performance.now() - t0),
     rules,
-    calls: run.calls.map((c) => c.rec),
+    calls: run.calls.filter(Boolean).map((c) => c.rec),
     hostCalls: run.hostCalls,
     summary,
     ok: summary.failed === 0,
@@ -788,7 +788,7 @@ async function execute(run: Run, targetPath: string): Promise<void> {
       help: run.success(help),
       configs: run.success(configs),
       configId: lifecycle?.configId,
-      oversized: new Set(run.calls.filter((c) => c.res.cut).map((c) => c.action)),
+      oversized: new Set(run.calls.filter((c) => c?.res.cut).map((c) => c.action)),
       configsStable: jsonEqual(answerKey(configs), answerKey(configs2)),
       lifecycleEnded: lifecycle?.final !== undefined,
     });
