@@ -263,6 +263,19 @@ export const recipes = [
     },
   },
   {
+    name: 'git-archive-zip', file: 'gitzip-v1.0.zip', errors: [], warnings: [],
+    about: 'git archive --format=zip: only executables carry unix modes (bin/gitzip 0755); other files extract 0600, fine for a plugin run as root',
+    async build(dir) {
+      const src = await pluginFolder(await fresh(dir, 'gitzip'), 'gitzip');
+      const git = (...args) => run('git', ['-c', 'user.email=kit@example.invalid', '-c', 'user.name=kit', '-c', 'init.defaultBranch=main', ...args], src);
+      git('init', '-q');
+      git('add', '.');
+      git('commit', '-qm', 'plugin');
+      git('archive', '--format=zip', '-o', path.join(dir, this.file), 'HEAD');
+      return path.join(dir, this.file);
+    },
+  },
+  {
     name: 'extra-files', file: 'extra-v2.tar.gz', errors: [], warnings: ['ARCH-EXTRA'],
     about: 'tar of the whole project folder: .git/, README.md and tests/ shipped next to bin/ and etc/',
     async build(dir) {

@@ -152,6 +152,10 @@ describe('conformance/archives recipes', function () {
       await extractArchive(built.get('zip-no-modes')!, b);
       expect((await fsp.stat(path.join(b, 'bin/zipnoattr'))).mode & 0o777).to.equal(0o600);
       expect(await fsp.readFile(path.join(b, 'bin/zipnoattr'), 'utf8')).to.equal(mod.script('zipnoattr'));
+      const c = path.join(dir, 'x', 'gitzip');
+      await extractArchive(built.get('git-archive-zip')!, c);
+      expect((await fsp.stat(path.join(c, 'bin/gitzip'))).mode & 0o777).to.equal(0o755);
+      expect((await fsp.stat(path.join(c, 'etc/gitzip.conf'))).mode & 0o777).to.equal(0o600);
     });
     it('keeps setuid and world-writable bits (verify is what refuses them)', async () => {
       const dest = path.join(dir, 'x', 'setuid');

@@ -153,10 +153,15 @@ export async function verifyArchive(file: string, opts: VerifyOptions = {}): Pro
       byPath.set(n.norm, s);
     }
   }
-  if (noModes.length) {
-    findings.push(finding('ARCH-ZIP-MODES', 'error', noModes[0]!.raw.path,
-      `${noModes.length === seen.length ? 'no entry carries unix modes' : `${noModes.length} of ${seen.length} entries carry no unix modes`}: unzip extracts files as 0600, so bin/NAME is not executable and the provider does not exist`));
-  }
+  // zip entries without unix modes: fatal when bin/NAME is one of them (judged with the layout
+  // below); entries git archive writes without modes (non-executable files) extract 0600, fine for root
+  let zipModesReported = false;
+  const reportZipModes = (entry: string) => {
+    if (zipModesReported) return;
+    zipModesReported = true;
+    findings.push(finding('ARCH-ZIP-MODES', 'error', entry,
+      `${noModes.length === seen.length ? 'no entry carries unix modes' : `${entry} carries no unix modes`}: unzip extracts files as 0600, so bin/NAME is not executable and the provider does not exist`));
+  };
 
   // ---- provider.json in the archive (if any)
   let manifestName: string | undefined;
@@ -234,7 +239,8 @@ export async function verifyArchive(file: string, opts: VerifyOptions = {}): Pro
       } else if (!target || (target.raw.type !== 'file' && target.raw.type !== 'other')) {
         findings.push(finding('ARCH-LAYOUT', 'error', binEntry.raw.path, `bin/${name} is a link to ${JSON.stringify(binEntry.raw.linkpath)}, which the archive does not hold as a file`, `Store the plugin itself at bin/${name}.`));
       } else {
-        if (target.raw.unixMode && (target.raw.mode & 0o111) === 0) {
+        if (!target.raw.unixMode) reportZipModes(binEntry.raw.path);
+        else if ((target.raw.mode & 0o111) === 0) {
           findings.push(finding('ARCH-EXEC', 'error', binEntry.raw.path, `bin/${name} is stored with mode ${octal(target.raw.mode)}, without the exec bit: tar keeps it and the installed provider does not exist`, `chmod 0755 bin/${name} and repack.`));
         }
         const problem = shebangProblem(target.head ?? Buffer.alloc(0), target.read);
@@ -249,6 +255,8 @@ export async function verifyArchive(file: string, opts: VerifyOptions = {}): Pro
       }
     }
   }
+
+  if (noModes.length && noModes.length === seen.length) reportZipModes(noModes[0]!.raw.path);
 
   // ---- what else sits at the root
   const extra = new Map<string, string>();
