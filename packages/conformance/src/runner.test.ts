@@ -150,6 +150,22 @@ describe('runConformance', function () {
     expect(status(b, 'LIFE-REACHES-END')).to.equal('passed');
   });
 
+  it('never unpacks a hostile archive outside its folder; the rules it breaks fail, the rest say why they were not run', async () => {
+    const dir = path.join(tmp, 'evil-src');
+    await fs.mkdir(path.join(dir, 'bin'), { recursive: true });
+    await fs.writeFile(path.join(dir, 'bin', 'evil'), '#!/bin/bash\necho "{}"\n', { mode: 0o755 });
+    await fs.writeFile(path.join(tmp, 'escape.txt'), 'original\n');
+    const file = path.join(tmp, 'evil-v1.0.0.tar.gz');
+    // node-tar strips ".." unless told not to: write the hostile entry on purpose.
+    await tar.c({ gzip: true, file, cwd: dir, portable: true, preservePaths: true }, ['bin/evil', '../escape.txt']);
+    const r = await runConformance(file);
+    expect(status(r, 'ARCH-TRAVERSAL')).to.equal('failed');
+    expect(status(r, 'HOST-INSTALL')).to.equal('failed');
+    expect(rule(r, 'PKG-LAYOUT').message).to.match(/could not be unpacked safely \(ARCH-TRAVERSAL\)/);
+    expect(r.calls).to.have.length(0);
+    expect(await fs.readFile(path.join(tmp, 'escape.txt'), 'utf8')).to.equal('original\n');
+  });
+
   it('reports an archive that wraps the plugin in a folder without running anything', async () => {
     const dir = await copy('good-bash', 'wrapped');
     const file = path.join(tmp, 'wrapped-v1.0.0.tar.gz');

@@ -615,8 +615,9 @@ async function prepareArchive(run: Run): Promise<void> {
   }
   t.runnable = await isExecutable(t.executable);
   if (!t.runnable) {
+    const refusedBy = st.extractError ? /\((ARCH-[A-Z-]+)\)/.exec(st.extractError)?.[1] : undefined;
     t.notRunnableWhy = st.extractError
-      ? `the archive could not be unpacked safely (${oneLine(st.extractError, 120)})`
+      ? `the archive could not be unpacked safely (${refusedBy ?? oneLine(st.extractError, 120)})`
       : `the archive installs no executable bin/${name} (see ARCH-LAYOUT, ARCH-EXEC)`;
   }
 }
@@ -674,6 +675,8 @@ async function execute(run: Run, targetPath: string): Promise<void> {
   // ---- PKG-* (the folder, or the installed copy of an archive)
   if (t.kind === 'executable' && !t.pluginDir) {
     for (const r of RULES.filter((x) => x.area === 'package')) L.skip(r.id, 'the target is a bare executable, not a plugin folder');
+  } else if (t.kind === 'archive' && hostState.get(run)?.extractError) {
+    for (const r of RULES.filter((x) => x.area === 'package')) L.skip(r.id, t.notRunnableWhy ?? 'the archive could not be unpacked');
   } else if (t.pluginDir && (await fs.stat(t.pluginDir).catch(() => null))) {
     const findings = await checkPluginFolder(t.pluginDir, { name: t.name });
     for (const f of findings) {
