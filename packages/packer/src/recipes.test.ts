@@ -204,6 +204,9 @@ describe('conformance/archives recipes', function () {
     const manifest = await verifyArchive(await write('bundle2.tar.gz', [...two, { path: 'provider.json', data: JSON.stringify({ name: 'alpha', version: '1', description: 'd' }) }]));
     expect(manifest.name).to.equal('alpha');
     expect(manifest.findings.map((f) => `${f.severity} ${f.rule}`)).to.deep.equal(['warning ARCH-NAME']);
+    const other = await verifyArchive(await write('alpha.tar.gz', [...mod.goodEntries('alpha'), { path: 'provider.json', data: JSON.stringify({ name: 'beta', version: '1', description: 'd' }) }]));
+    expect(other.name).to.equal('alpha');
+    expect(other.findings.map((f) => `${f.severity} ${f.rule} ${f.entry}`)).to.deep.equal(['warning ARCH-NAME provider.json']);
     const unsafe = await verifyArchive(await write('x.tar.gz', mod.goodEntries('my$prov')));
     expect(unsafe.findings.map((f) => `${f.severity} ${f.rule}`)).to.include('error ARCH-NAME');
     const symlinked = await verifyArchive(await write('linked.tar.gz', [

@@ -198,8 +198,8 @@ export async function verifyArchive(file: string, opts: VerifyOptions = {}): Pro
     if (opts.name !== undefined && !SAFE_NAME.test(opts.name)) {
       findings.push(finding('ARCH-NAME', 'error', undefined, `--name ${JSON.stringify(opts.name)} is not a safe provider name: the host puts NAME unquoted on shell command lines`, 'Use letters, digits, "_" and "-", starting with a letter.'));
     }
-    if (opts.name !== undefined && manifestName !== undefined && manifestName !== opts.name) {
-      findings.push(finding('ARCH-NAME', 'warning', 'provider.json', `provider.json names ${JSON.stringify(manifestName)} but it will be installed as --name ${JSON.stringify(opts.name)}`, 'Make the name in provider.json, bin/NAME and --provider agree.'));
+    if (name !== undefined && manifestName !== undefined && manifestName !== name) {
+      findings.push(finding('ARCH-NAME', 'warning', 'provider.json', `provider.json names ${JSON.stringify(manifestName)} but the plugin is ${JSON.stringify(name)} (from ${nameFrom})`, 'Make the name in provider.json, bin/NAME and --provider agree.'));
     }
     if (name !== undefined && (expected || base.endsWith('.tar.bz2') || base.endsWith('.tgz')) && !fileNameAgrees(base, name)) {
       findings.push(finding('ARCH-NAME', 'warning', base, `the file name says ${JSON.stringify(nameFromFileName(base))} but the plugin is ${JSON.stringify(name)} (from ${nameFrom}): the host installs it as --provider ${name} whatever the file is called`,
