@@ -1082,6 +1082,7 @@ async function runLifecycle(run: Run, configs: Call, cfgIds: string[]): Promise<
     skipAll(`configId ${JSON.stringify(configId)} from the settings is not among the ids configs returns (${cfgIds.map((x) => JSON.stringify(x)).join(', ')})`);
     return { configId };
   }
+  S.configId = configId; // the report says which configuration was ordered
   run.progress(`lifecycle: ordering config ${configId}`);
   const order1 = await run.call('order', [configId], { purpose: `order config ${configId} (lifecycle)` });
   judgeOrderSpeed(run, order1);
