@@ -26,8 +26,6 @@ interface Ctx {
   lifecycleEnded: boolean;
 }
 
-let seq = 0;
-
 async function hostRun(run: HostRun, host: Host, args: { action: string; provider?: string; configId?: string; taskId?: string; archive?: string }): Promise<{ r: HostResult; id: string; hung?: string }> {
   const cwd = await run.newCwd();
   const t0 = performance.now();
@@ -44,7 +42,6 @@ async function hostRun(run: HostRun, host: Host, args: { action: string; provide
   const flag = (k: string, v?: string) => (v === undefined ? [] : [k, v]);
   const argv = ['-a', args.action, ...flag('--provider', args.provider), ...flag('--config_id', args.configId), ...flag('--task_id', args.taskId), ...flag('--archive', args.archive), '-o', 'json'];
   const id = `host ${argv.join(' ')}`;
-  seq++;
   run.hostCalls.push({
     id,
     args: argv,
@@ -367,5 +364,4 @@ export async function hostRoundTrip(run: HostRun, hs: HostState, ctx: Ctx): Prom
       }
     }
   }
-  void seq;
 }
