@@ -611,6 +611,21 @@ async function prepareArchive(run: Run): Promise<void> {
       st.extractedByRunner = true;
     } catch (e) {
       st.extractError = (e as Error).message;
+      // A hostile entry (.., an absolute path, a link out, a device) makes a safe unpack refuse
+      // the whole archive. The plugin is still worth testing: salvage the plain files and
+      // folders of a .tar.gz (never links, devices or anything outside), within a size bound.
+      const rule = /\((ARCH-[A-Z-]+)\)/.exec(st.extractError)?.[1];
+      if (vr.format === 'tar.gz' && rule && ['ARCH-TRAVERSAL', 'ARCH-ABSOLUTE', 'ARCH-LINK', 'ARCH-SPECIAL'].includes(rule)) {
+        try {
+          await salvageTarGz(file, holder);
+          if (await isExecutable(t.executable)) {
+            st.salvagedBecause = rule;
+            st.extractError = undefined;
+          }
+        } catch {
+          /* keep the first reason */
+        }
+      }
     }
   }
   t.runnable = await isExecutable(t.executable);
@@ -628,6 +643,39 @@ export interface HostState {
   installMessage: string;
   extractedByRunner?: boolean;
   extractError?: string;
+  /** The archive was refused for this rule; only its safe entries were unpacked. */
+  salvagedBecause?: string;
+}
+
+/** Unpacks only the regular files and folders of a .tar.gz whose paths stay inside `dest` (at most 64 MiB). */
+async function salvageTarGz(file: string, dest: string): Promise<void> {
+  const tarMod = await import('tar');
+  let bytes = 0;
+  const LIMIT = 64 * 1024 * 1024;
+  await tarMod.x({
+    file,
+    cwd: dest,
+    preservePaths: false,
+    preserveOwner: false,
+    filter: (p: string, entry: unknown) => {
+      const e = entry as { type?: string; size?: number };
+      const parts = p.split('/');
+      if (p.startsWith('/') || parts.includes('..')) return false;
+      if (e.type !== 'File' && e.type !== 'OldFile' && e.type !== 'ContiguousFile' && e.type !== 'Directory') return false;
+      bytes += e.size ?? 0;
+      return bytes <= LIMIT;
+    },
+  });
+  // No setuid/setgid/world-writable bits survive the salvage.
+  const walk = async (d: string): Promise<void> => {
+    for (const ent of await fs.readdir(d, { withFileTypes: true })) {
+      const f = path.join(d, ent.name);
+      const st = await fs.lstat(f);
+      await fs.chmod(f, st.mode & 0o755);
+      if (ent.isDirectory()) await walk(f);
+    }
+  };
+  await walk(dest);
 }
 const hostState = new WeakMap<Run, HostState>();
 
@@ -678,6 +726,12 @@ async function execute(run: Run, targetPath: string): Promise<void> {
   } else if (t.kind === 'archive' && hostState.get(run)?.extractError) {
     for (const r of RULES.filter((x) => x.area === 'package')) L.skip(r.id, t.notRunnableWhy ?? 'the archive could not be unpacked');
   } else if (t.pluginDir && (await fs.stat(t.pluginDir).catch(() => null))) {
+    const salvaged = hostState.get(run)?.salvagedBecause;
+    if (salvaged) {
+      for (const r of RULES.filter((x) => x.area === 'package')) {
+        L.note(r.id, `judged on the archive's safe entries only (the archive breaks ${salvaged}; the runner did not unpack the rest)`);
+      }
+    }
     const findings = await checkPluginFolder(t.pluginDir, { name: t.name });
     for (const f of findings) {
       if (!f.rule.startsWith('PKG-')) continue;
