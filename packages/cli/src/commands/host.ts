@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { KitError } from '@bx-provider-kit/schemas';
-import { Host, initRoot, purge, hasPool, poolFile } from '@bx-provider-kit/host';
+// The emulator is loaded when the command runs, so other commands start fast.
+const loadHost = () => import('@bx-provider-kit/host');
 
 interface Args {
   'kit-command'?: 'purge' | 'init';
@@ -32,7 +33,8 @@ function rootOf(argv: Args): string {
 }
 
 /** --no-pool only shapes a new root; an existing root with a pool is never silently changed. */
-function checkPoolFlag(root: string, argv: Args): void {
+async function checkPoolFlag(root: string, argv: Args): Promise<void> {
+  const { hasPool, poolFile } = await loadHost();
   if (argv.pool === false && fs.existsSync(path.join(root, 'logs')) && hasPool(root)) {
     throw new KitError(`${root} already has a pool (${poolFile(root)}): delete that file, or use a new --root, to emulate a host without one`);
   }
@@ -85,6 +87,7 @@ export const hostCommand: CommandModule<object, Args> = {
         ].join('\n'),
       ),
   handler: async (argv) => {
+    const { Host, initRoot, purge, poolFile } = await loadHost();
     const root = rootOf(argv);
     if (argv['kit-command'] === 'purge') {
       if (!argv.provider) throw new KitError('host purge needs --provider NAME (the folder under ROOT/providers to delete)');
@@ -93,12 +96,12 @@ export const hostCommand: CommandModule<object, Args> = {
       return;
     }
     if (argv['kit-command'] === 'init') {
-      checkPoolFlag(root, argv);
+      await checkPoolFlag(root, argv);
       const r = initRoot(root, { pool: argv.pool });
       process.stdout.write(`${r.created ? 'created' : 'exists'} ${root} (${r.pool ? `pool: ${poolFile(root)}` : 'no pool'})\n`);
       return;
     }
-    checkPoolFlag(root, argv);
+    await checkPoolFlag(root, argv);
     const timeout = argv['call-timeout'];
     if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) throw new KitError('--call-timeout takes a number of seconds above 0');
     const host = new Host({ root, pool: argv.pool });

@@ -1,6 +1,5 @@
 import type { CommandModule } from 'yargs';
 import { KitError } from '@bx-provider-kit/schemas';
-import { startMockApi } from 'create-provider';
 import { paint, useColor } from '../tty.js';
 
 interface Args {
@@ -40,6 +39,7 @@ export const mockApiCommand: CommandModule<object, Args> = {
     if (!Number.isInteger(argv.port)) throw new KitError('--port must be a whole number');
     if (!Number.isFinite(argv['delay-ms'])) throw new KitError('--delay-ms must be a number');
     const color = useColor(process.stderr);
+    const { startMockApi } = await import('create-provider');
     const api = await startMockApi({
       port: argv.port,
       host: argv.host,

@@ -1,5 +1,7 @@
 import type { CommandModule } from 'yargs';
-import { runCreate, TEMPLATES } from 'create-provider';
+// create-provider is loaded when the command runs, so other commands start fast; it checks
+// --template itself (one line naming the templates) when the value is not one of these.
+export const TEMPLATES = ['bash', 'php', 'python', 'perl'];
 
 interface Args {
   name?: string;
@@ -26,6 +28,7 @@ export const newCommand: CommandModule<object, Args> = {
       .example('$0 new my-hoster -t perl --dir plugins/my-hoster', 'Perl plugin in plugins/my-hoster')
       .epilogue('On a terminal, whatever is not given is asked for; otherwise nothing waits for input. Same as `npm create provider NAME`.'),
   handler: async (argv) => {
+    const { runCreate } = await import('create-provider');
     await runCreate({
       name: argv.name,
       template: argv.template,

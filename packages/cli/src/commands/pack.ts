@@ -1,6 +1,5 @@
 import type { CommandModule } from 'yargs';
 import path from 'node:path';
-import { pack, PackRefused } from '@bx-provider-kit/packer';
 import { paint, useColor } from '../tty.js';
 import { countLine, formatFindings } from './verify.js';
 
@@ -42,13 +41,14 @@ export const packCommand: CommandModule<object, Args> = {
           'Exit codes: 0 packed, 1 the host would not run the folder (findings listed), 2 bad folder or provider.json.',
       ),
   handler: async (argv) => {
+    const packer = await import('@bx-provider-kit/packer');
     const color = useColor(process.stdout);
     process.stderr.write(`packing ${argv.dir} ...\n`);
     let res;
     try {
-      res = await pack(argv.dir, { outDir: argv.out, force: argv.force ?? false });
+      res = await packer.pack(argv.dir, { outDir: argv.out, force: argv.force ?? false });
     } catch (e) {
-      if (e instanceof PackRefused) {
+      if (e instanceof packer.PackRefused) {
         process.stderr.write(`${argv.dir}: the host would not run this plugin\n${formatFindings(e.findings, useColor(process.stderr))}${countLine(e.findings)}\n`);
       }
       throw e;

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import path from 'node:path';
 import { KitError } from '@bx-provider-kit/schemas';
-import { verifyArchive, type Finding } from '@bx-provider-kit/packer';
+import type { Finding } from '@bx-provider-kit/packer';
 import { paint, useColor } from '../tty.js';
 
 interface Args {
@@ -57,6 +57,7 @@ export const verifyCommand: CommandModule<object, Args> = {
     if (argv.name !== undefined) opts.name = argv.name;
     if (argv['max-entries'] !== undefined) opts.maxEntries = positiveInt('max-entries')(argv['max-entries']);
     if (argv['max-bytes'] !== undefined) opts.maxBytes = positiveInt('max-bytes')(argv['max-bytes']);
+    const { verifyArchive } = await import('@bx-provider-kit/packer');
     const res = await verifyArchive(file, opts);
     if (argv.json) {
       process.stdout.write(JSON.stringify(res, null, 2) + '\n');
