@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { KitError } from '@bx-provider-kit/schemas';
-import { runConformance, reporters, type ConformanceConfig, type ReporterName } from '@bx-provider-kit/conformance';
+import type { ConformanceConfig, ReporterName } from '@bx-provider-kit/conformance';
 import { paint, useColor } from '../tty.js';
 
 interface Args {
@@ -74,6 +74,8 @@ export const testCommand: CommandModule<object, Args> = {
   handler: async (argv) => {
     const target = argv.target;
     if (!target) throw new KitError('name the plugin to test: bx-provider-kit test DIR|ARCHIVE|EXECUTABLE');
+    // The runner is loaded when the command runs, so other commands start fast.
+    const { runConformance, reporters } = await import('@bx-provider-kit/conformance');
     if (!(argv.reporter in reporters)) throw new KitError(`--reporter ${argv.reporter}: choose text, json, junit or tap`);
     if (argv.timeout !== undefined && (!Number.isFinite(argv.timeout) || argv.timeout < 0.1 || argv.timeout > 600)) {
       throw new KitError(`--timeout ${argv.timeout}: give the hard budget per call in seconds, between 0.1 and 600`);
