@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { KitError } from '@bx-provider-kit/schemas';
 import { extractArchive, verifyArchive } from '@bx-provider-kit/packer';
 import {
@@ -52,8 +52,19 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** Working directory of the plugin calls and base of a relative archive (default: process.cwd()). */
   cwd?: string;
-  /** Kill a plugin call (its whole process group) after this many ms; default: wait forever, as the host does. */
+  /**
+   * Budget of one plugin call, until its stdout ends and it exits; default: wait forever, as the
+   * host does. Past it the emulator kills the call's process group, stops waiting on its pipes
+   * (a process that left the group may still hold them) and goes on with what was read; the call
+   * is marked `timedOut`.
+   */
   callTimeoutMs?: number;
+  /**
+   * What the emulator keeps of one plugin call's stdout, and of stderr (per call and for the
+   * whole run); default OUTPUT_CAP_BYTES (16 MiB). A plugin printing more on stdout stops the run
+   * (exit 2, `result.overflow`); more on stderr is still forwarded to `onStderr` but not kept.
+   */
+  maxOutputBytes?: number;
   /** The plugins' stdin: 'ignore' (default) or 'inherit' (the real host passes the caller's). */
   stdin?: 'ignore' | 'inherit';
   /** Receives stderr (plugin stderr and the host's warnings) as it happens. */
@@ -69,6 +80,10 @@ export interface PluginCall {
   signal: string | null;
   durationMs: number;
   timedOut: boolean;
+  /** stdout went past `maxOutputBytes`: `stdout` holds the first bytes only and the call was killed. */
+  stdoutTruncated: boolean;
+  /** stderr went past `maxOutputBytes`: `stderr` holds the first bytes only (all of it was forwarded). */
+  stderrTruncated: boolean;
 }
 
 export interface HostResult {
@@ -82,7 +97,48 @@ export interface HostResult {
   calls: PluginCall[];
   /** Set when the emulator refused to run a shell line the real host would have run (exit 2). */
   refused?: { line: string; reason: string };
+  /**
+   * Set when a plugin printed more than `maxOutputBytes` on stdout: the emulator stopped reading,
+   * killed the call and answered nothing on stdout, exit 2 (the real host would have buffered it all).
+   */
+  overflow?: { argv: string[]; limitBytes: number };
 }
+
+/** Default of `maxOutputBytes`: 16 MiB kept of a plugin call's stdout, and of stderr. */
+export const OUTPUT_CAP_BYTES = 16 * 1024 * 1024;
+
+/** Keeps the first `cap` bytes pushed, counts the rest. */
+class CappedSink {
+  private readonly chunks: Buffer[] = [];
+  kept = 0;
+  total = 0;
+  constructor(readonly cap: number) {}
+  get truncated(): boolean {
+    return this.total > this.cap;
+  }
+  push(b: Buffer): void {
+    this.total += b.length;
+    const room = this.cap - this.kept;
+    if (room <= 0) return;
+    const k = b.length <= room ? b : b.subarray(0, room);
+    this.chunks.push(k);
+    this.kept += k.length;
+  }
+  /** Adds bytes past the cap (a kit note saying what was left out). */
+  append(b: Buffer): void {
+    this.chunks.push(b);
+  }
+  /** Whether what is kept ends a line (or is empty). */
+  get endsLine(): boolean {
+    const last = this.chunks[this.chunks.length - 1];
+    return !last || last[last.length - 1] === 0x0a;
+  }
+  get buffer(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}
+
+const sizeText = (n: number) => (n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : `${n} bytes`);
 
 /** The real host died (Perl `die`): nothing more on stdout, the message on stderr, exit 255 or a stale errno. */
 class PerlDie extends Error {
@@ -101,6 +157,17 @@ class Refused extends Error {
     readonly reason: string,
   ) {
     super(reason);
+  }
+}
+
+/** A plugin printed more on stdout than the emulator keeps: it stops there (exit 2). */
+class Overflow extends Error {
+  constructor(
+    readonly argv: string[],
+    readonly line: string,
+    readonly limitBytes: number,
+  ) {
+    super(`stdout over ${limitBytes} bytes`);
   }
 }
 
@@ -279,6 +346,8 @@ export class Host {
 
   /** Runs one bx-provider command line; never throws for anything the real host would answer. */
   async run(opts: RunOptions = {}): Promise<HostResult> {
+    const cap = opts.maxOutputBytes;
+    if (cap !== undefined && (!Number.isSafeInteger(cap) || cap < 1)) throw new KitError(`maxOutputBytes must be a positive integer, not ${String(cap)}`);
     initRoot(this.root, { pool: this.pool });
     return new HostRun(this.root, opts).run();
   }
@@ -354,9 +423,11 @@ class Provider {
 class HostRun {
   readonly base: string;
   private readonly lib: string;
-  private readonly err: Buffer[] = [];
+  private readonly err: CappedSink;
+  private lastErrByte = 0x0a;
   readonly calls: PluginCall[] = [];
   private readonly cwd: string;
+  readonly cap: number;
 
   constructor(
     readonly root: string,
@@ -365,13 +436,30 @@ class HostRun {
     this.base = path.join(root, 'providers');
     this.lib = path.join(root, 'lib');
     this.cwd = path.resolve(o.cwd ?? process.cwd());
+    this.cap = o.maxOutputBytes ?? OUTPUT_CAP_BYTES;
+    this.err = new CappedSink(this.cap);
   }
 
-  stderr(text: string | Buffer): void {
+  /**
+   * stderr of the run: forwarded to onStderr as it comes (the real host passes its plugins'
+   * stderr straight through), kept in the result up to the cap, then one kit note.
+   */
+  stderr(text: string | Buffer, kit = false): void {
     const b = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
     if (!b.length) return;
-    this.err.push(b);
+    // the emulator's own closing messages are kept even past the cap
+    if (kit) this.err.append(b);
+    else this.err.push(b);
     this.o.onStderr?.(b);
+    this.lastErrByte = b[b.length - 1];
+  }
+
+  /** Once the run is over: says that stderr went past the cap (at the end, never inside a plugin's output). */
+  private noteStderrCap(): void {
+    if (!this.err.truncated) return;
+    const note = `bx-provider-kit host: more than ${sizeText(this.cap)} on stderr; the emulator kept only the first ${sizeText(this.cap)} in its result and forwarded all of it (the real host passes stderr through)\n`;
+    this.err.append(Buffer.from(`${this.err.endsLine ? '' : '\n'}${note}`));
+    this.o.onStderr?.(Buffer.from(`${this.lastErrByte === 0x0a ? '' : '\n'}${note}`));
   }
 
   warn(msg: string, file: string, line: number): void {
@@ -417,7 +505,8 @@ class HostRun {
     const plan = planShellLine(segs);
     if (!plan.ok) throw new Refused(plan.line, plan.reason);
     const line = plan.line;
-    const stdout = await this.spawnPlugin(plan.words);
+    const { stdout, overflow } = await this.spawnPlugin(plan.words);
+    if (overflow) throw new Overflow(plan.words, line, this.cap);
     if (stdout.length === 0 || (stdout.length === 1 && stdout[0] === 0x0a)) {
       return { error: 1, message: `bxProvider::executeProviderCmd: Command \`${line}\` return empty string` };
     }
@@ -443,33 +532,83 @@ class HostRun {
     return { error: 0, data: ['json', h] };
   }
 
-  private spawnPlugin(words: string[]): Promise<Buffer> {
+  /**
+   * One plugin call as the host makes it (`open($ph, "$exec $opt |")`, read to EOF, `close`): it
+   * ends when its stdout ends and it has exited. stderr is the caller's on the real host: it is
+   * forwarded as it comes; once the call is over, a pipe still held open by a process the plugin
+   * left behind gets 200 ms, then the emulator stops reading it. Memory stays bounded: past
+   * `cap` bytes on stdout the call is killed and `overflow` set; stderr past `cap` is forwarded,
+   * not kept. With `callTimeoutMs`, the plugin runs in its own process group; past the budget the
+   * group is killed and, 500 ms later, pipes still held (by a process that left the group, e.g.
+   * with setsid) are abandoned: the call returns with what was read, marked `timedOut`.
+   */
+  private spawnPlugin(words: string[]): Promise<{ stdout: Buffer; overflow: boolean }> {
     const [file, ...args] = words;
     const started = Date.now();
     const timeout = this.o.callTimeoutMs;
+    const cap = this.cap;
     return new Promise((resolve) => {
-      const out: Buffer[] = [];
-      const errChunks: Buffer[] = [];
+      const out = new CappedSink(cap);
+      const err = new CappedSink(cap);
       let timedOut = false;
+      let overflow = false;
       let settled = false;
-      let timer: NodeJS.Timeout | undefined;
-      const finish = (exitCode: number | null, signal: string | null) => {
+      let exited = false;
+      let outEnded = false;
+      let errEnded = false;
+      let exitCode: number | null = null;
+      let signal: string | null = null;
+      const timers: NodeJS.Timeout[] = [];
+      const later = (ms: number, f: () => void) => timers.push(setTimeout(f, ms));
+      let child: ChildProcess | undefined;
+      const finish = (code?: number | null) => {
         if (settled) return;
         settled = true;
-        if (timer) clearTimeout(timer);
-        const stdout = Buffer.concat(out);
+        timers.forEach((t) => clearTimeout(t));
+        if (code !== undefined) exitCode = code;
+        else if (!exited && (timedOut || overflow)) signal = 'SIGKILL';
+        // never wait on a pipe held by a process out of reach
+        child?.stdout?.destroy();
+        child?.stderr?.destroy();
+        const stdout = out.buffer;
         this.calls.push({
           argv: [file, ...args],
           stdout: stdout.toString('utf8'),
-          stderr: Buffer.concat(errChunks).toString('utf8'),
+          stderr: err.buffer.toString('utf8'),
           exitCode,
           signal,
           durationMs: Date.now() - started,
           timedOut,
+          stdoutTruncated: out.truncated,
+          stderrTruncated: err.truncated,
         });
-        resolve(stdout);
+        resolve({ stdout, overflow });
       };
-      let child;
+      const spawnFailed = (code: string | undefined) => {
+        // what /bin/sh prints when it cannot run the first word
+        const denied = code === 'EACCES' || code === 'EISDIR';
+        const msg = Buffer.from(`sh: 1: ${file}: ${denied ? 'Permission denied' : 'not found'}\n`);
+        this.stderr(msg);
+        err.push(msg);
+        finish(code === 'EACCES' ? 126 : 127);
+      };
+      const killAll = () => {
+        const pid = child?.pid;
+        if (pid === undefined) return;
+        if (timeout !== undefined) {
+          try {
+            process.kill(-pid, 'SIGKILL'); // the whole group (detached below), whether the plugin exited or not
+          } catch {
+            /* the group is gone */
+          }
+        }
+        if (!exited) child?.kill('SIGKILL');
+      };
+      const check = () => {
+        if (settled || !exited || !outEnded) return;
+        if (errEnded) finish();
+        else later(200, () => finish());
+      };
       try {
         child = spawn(file, args, {
           cwd: this.cwd,
@@ -478,34 +617,51 @@ class HostRun {
           detached: timeout !== undefined,
         });
       } catch (e) {
-        const msg = `sh: 1: ${file}: ${(e as NodeJS.ErrnoException).code === 'EACCES' ? 'Permission denied' : 'not found'}\n`;
-        this.stderr(msg);
-        errChunks.push(Buffer.from(msg));
-        finish(127, null);
+        spawnFailed((e as NodeJS.ErrnoException).code);
         return;
       }
-      child.stdout!.on('data', (b: Buffer) => out.push(b));
-      child.stderr!.on('data', (b: Buffer) => {
-        errChunks.push(b);
+      const c = child;
+      c.stdout!.on('data', (b: Buffer) => {
+        if (settled) return;
+        out.push(b);
+        if (out.truncated) {
+          overflow = true;
+          killAll();
+          finish();
+        }
+      });
+      c.stderr!.on('data', (b: Buffer) => {
+        if (settled) return;
+        err.push(b);
         this.stderr(b);
       });
-      child.on('error', (e: NodeJS.ErrnoException) => {
-        // what /bin/sh prints when it cannot run the first word
-        const msg = `sh: 1: ${file}: ${e.code === 'EACCES' || e.code === 'EISDIR' ? 'Permission denied' : 'not found'}\n`;
-        this.stderr(msg);
-        errChunks.push(Buffer.from(msg));
-        finish(e.code === 'EACCES' ? 126 : 127, null);
+      c.stdout!.on('error', () => {});
+      c.stderr!.on('error', () => {});
+      c.stdout!.on('close', () => {
+        outEnded = true;
+        check();
       });
-      child.on('close', (code, signal) => finish(code, signal));
+      c.stderr!.on('close', () => {
+        errEnded = true;
+        check();
+      });
+      c.on('exit', (code, sig) => {
+        exited = true;
+        exitCode = code;
+        signal = sig;
+        check();
+      });
+      c.on('error', (e: NodeJS.ErrnoException) => {
+        if (c.pid === undefined) spawnFailed(e.code); // could not start (a failed kill also lands here: ignored)
+      });
       if (timeout !== undefined) {
-        timer = setTimeout(() => {
+        later(timeout, () => {
+          if (exited && outEnded) return; // over from the host's view; only stderr's grace is running
           timedOut = true;
-          try {
-            process.kill(-child.pid!, 'SIGKILL');
-          } catch {
-            child.kill('SIGKILL');
-          }
-        }, timeout);
+          killAll();
+          // what is still in the pipes arrives in a moment; a pipe held outside the group never ends
+          later(500, () => finish());
+        });
       }
     });
   }
@@ -935,6 +1091,7 @@ class HostRun {
     let stdout = '';
     let exitCode = 0;
     let refused: HostResult['refused'];
+    let overflow: HostResult['overflow'];
     // `grep(/^$o_action$/, @script_actions)`, then the output format check
     const known = actionMatches(action);
     if (!known || !/^(json|plain|te?xt)\n?$/.test(fmt)) {
@@ -969,11 +1126,22 @@ class HostRun {
           this.stderr(
             `bx-provider-kit host: refused: the real bx-provider would run \`${e.line}\`, where ${e.reason}; ` +
               `the emulator never runs a shell command line built from input (exit 2). Use task ids, config ids, names and paths made of letters, digits, '.', '_' and '-'.\n`,
+            true,
+          );
+          exitCode = 2;
+        } else if (e instanceof Overflow) {
+          stdout = '';
+          overflow = { argv: e.argv, limitBytes: e.limitBytes };
+          this.stderr(
+            `bx-provider-kit host: the plugin call \`${e.line}\` printed more than ${sizeText(e.limitBytes)} on stdout; ` +
+              `the emulator stopped reading there and killed the call (the real host would buffer it all, then decode it); nothing is answered (exit 2)\n`,
+            true,
           );
           exitCode = 2;
         } else throw e;
       }
     }
+    this.noteStderrCap();
     const { bytes } = perlBytes(stdout);
     const text = bytes.toString('utf8');
     let json: unknown;
@@ -984,7 +1152,7 @@ class HostRun {
         json = undefined;
       }
     }
-    return { stdout: text, stdoutBytes: bytes, stderr: Buffer.concat(this.err).toString('utf8'), exitCode, json, calls: this.calls, refused };
+    return { stdout: text, stdoutBytes: bytes, stderr: this.err.buffer.toString('utf8'), exitCode, json, calls: this.calls, refused, overflow };
   }
 }
 

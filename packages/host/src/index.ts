@@ -1,4 +1,4 @@
-export { Host, initRoot, purge, usageText, HOST_ACTIONS } from './host.js';
+export { Host, initRoot, purge, usageText, HOST_ACTIONS, OUTPUT_CAP_BYTES } from './host.js';
 export type { HostOptions, RunOptions, HostResult, PluginCall, HostAction } from './host.js';
 export { hasPool, readPool, poolFile, isServerAddress } from './pool.js';
 export type { PoolHost, PoolInventory } from './pool.js';

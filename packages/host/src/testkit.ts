@@ -112,3 +112,56 @@ export function listing(dir: string): string[] {
   walk(dir);
   return out.sort((a, b) => a.split(' ')[1].localeCompare(b.split(' ')[1]));
 }
+
+/** Writes ROOT/providers/NAME/{bin/NAME (a bash script with BODY), etc/NAME.conf}. */
+export function placeScript(root: string, name: string, body: string): string {
+  const dir = path.join(root, 'providers', name);
+  fs.mkdirSync(path.join(dir, 'bin'), { recursive: true });
+  fs.mkdirSync(path.join(dir, 'etc'), { recursive: true });
+  const bin = path.join(dir, 'bin', name);
+  fs.writeFileSync(bin, `#!/bin/bash\n${body}\n`);
+  fs.chmodSync(bin, 0o755);
+  fs.writeFileSync(path.join(dir, 'etc', `${name}.conf`), 'sandbox=1\n');
+  return dir;
+}
+
+/** Pids of this user's live processes whose environment holds NAME=VALUE (a marker given to plugin calls). */
+export function pidsWithEnv(name: string, value: string): number[] {
+  const want = `${name}=${value}`;
+  const pids: number[] = [];
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
+    try {
+      if (!fs.readFileSync(`/proc/${e}/environ`, 'latin1').split('\0').includes(want)) continue;
+      const stat = fs.readFileSync(`/proc/${e}/stat`, 'latin1');
+      if (stat.slice(stat.lastIndexOf(')') + 2)[0] === 'Z') continue; // a zombie is gone already
+      pids.push(Number(e));
+    } catch {
+      /* gone, or not ours */
+    }
+  }
+  return pids;
+}
+
+/** SIGKILLs the processes carrying the marker; returns how many there were. */
+export function killWithEnv(name: string, value: string): number {
+  const pids = pidsWithEnv(name, value);
+  for (const p of pids) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  return pids.length;
+}
+
+/** Polls until no process carries the marker (true) or `ms` passed (false). */
+export async function noneWithEnv(name: string, value: string, ms = 5000): Promise<boolean> {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (pidsWithEnv(name, value).length === 0) return true;
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
