@@ -539,7 +539,7 @@ class HostRun {
    * left behind gets 200 ms, then the emulator stops reading it. Memory stays bounded: past
    * `cap` bytes on stdout the call is killed and `overflow` set; stderr past `cap` is forwarded,
    * not kept. With `callTimeoutMs`, the plugin runs in its own process group; past the budget the
-   * group is killed and, 500 ms later, pipes still held (by a process that left the group, e.g.
+   * group is killed and, 250 ms later, pipes still held (by a process that left the group, e.g.
    * with setsid) are abandoned: the call returns with what was read, marked `timedOut`.
    */
   private spawnPlugin(words: string[]): Promise<{ stdout: Buffer; overflow: boolean }> {
@@ -660,7 +660,7 @@ class HostRun {
           timedOut = true;
           killAll();
           // what is still in the pipes arrives in a moment; a pipe held outside the group never ends
-          later(500, () => finish());
+          later(250, () => finish());
         });
       }
     });
