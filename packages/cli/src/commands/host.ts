@@ -83,7 +83,7 @@ export const hostCommand: CommandModule<object, Args> = {
           'successful real run. Not reproduced: `chown -R bitrix.bitrix` and its Debian warning (the emulator runs',
           'unprivileged; files stay yours), a missing unzip binary, Perl\'s random key order.',
           '',
-          'Exit codes here are the host\'s, not the kit\'s usual 0/1/2; 2 also means a refused shell line or bad kit input.',
+          'Exit codes here are the host\'s, not the kit\'s usual 0/1/2; 2 also means a refused shell line, bad kit input, or a plugin that printed more than 16 MiB on stdout (the emulator stops reading there; stderr is forwarded in full).',
         ].join('\n'),
       ),
   handler: async (argv) => {
