@@ -36,3 +36,13 @@ describe('rule catalogue', () => {
     for (const bad of ['1abc', 'my hoster', 'a.b', '-x']) expect(SAFE_NAME.test(bad), bad).to.equal(false);
   });
 });
+
+describe('rule catalogue and the report schema', () => {
+  it('agree on the areas and severities (the report schema repeats them as enums)', () => {
+    const schema = JSON.parse(readFileSync(fileURLToPath(new URL('../../../schemas/report.schema.json', import.meta.url)), 'utf8'));
+    const rule = schema.$defs?.rule ?? Object.values(schema.$defs ?? {}).find((d: any) => d?.properties?.area);
+    expect(rule, 'report.schema.json has a rule definition with an area').to.be.an('object');
+    expect([...rule.properties.area.enum].sort()).to.deep.equal([...new Set(RULES.map((r) => r.area))].sort());
+    for (const r of RULES) expect(rule.properties.severity.enum, r.id).to.include(r.severity);
+  });
+});
