@@ -4,7 +4,6 @@
  * while the uncompressed bytes and the entry count are counted as they come, so a bomb is
  * stopped after maxBytes, not after it has been inflated.
  */
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import zlib from 'node:zlib';
 import { PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
@@ -61,14 +60,18 @@ export function unreadable(file: string, e: unknown): KitError {
   return new KitError(`cannot read ${file}: ${why}`);
 }
 
-/** Sniffs the first bytes of a file: what the container really is. */
-export async function sniff(file: string): Promise<'gzip' | 'zip' | 'bzip2' | 'xz' | 'zstd' | 'tar' | 'empty' | 'unknown'> {
-  let fh: fsp.FileHandle;
+/** Opens an archive for reading; an unreadable one is a KitError saying why. */
+async function openArchive(file: string): Promise<fsp.FileHandle> {
   try {
-    fh = await fsp.open(file, 'r');
+    return await fsp.open(file, 'r');
   } catch (e) {
     throw unreadable(file, e);
   }
+}
+
+/** Sniffs the first bytes of a file: what the container really is. */
+export async function sniff(file: string): Promise<'gzip' | 'zip' | 'bzip2' | 'xz' | 'zstd' | 'tar' | 'empty' | 'unknown'> {
+  const fh = await openArchive(file);
   try {
     const st = await fh.stat();
     if (st.isDirectory()) throw unreadable(file, Object.assign(new Error('dir'), { code: 'EISDIR' }));
@@ -130,13 +133,7 @@ const isZlibError = (e: NodeJS.ErrnoException) => Boolean(e?.code && /^Z_|ERR_ZL
 /** Reads a gzip-compressed tar stream entry by entry. */
 export async function walkTarGz(file: string, limits: WalkLimits, onEntry: OnEntry): Promise<WalkResult> {
   const result: WalkResult = { formatErrors: [], entries: 0, bytes: 0 };
-  let source: fs.ReadStream;
-  try {
-    const fh = await fsp.open(file, 'r');
-    source = fh.createReadStream({ highWaterMark: 256 * 1024 });
-  } catch (e) {
-    throw unreadable(file, e);
-  }
+  const source = (await openArchive(file)).createReadStream({ highWaterMark: 256 * 1024 });
   const gunzip = zlib.createGunzip({ chunkSize: 64 * 1024 });
   const counter = new Counter(limits.maxBytes);
   const parser = new Parser({ strict: false });
@@ -343,12 +340,7 @@ async function readCentralDirectory(fh: fsp.FileHandle, size: number, limits: Wa
 /** Reads a zip archive: central directory first, then each entry's data in directory order. */
 export async function walkZip(file: string, limits: WalkLimits, onEntry: OnEntry): Promise<WalkResult> {
   const result: WalkResult = { formatErrors: [], entries: 0, bytes: 0 };
-  let fh: fsp.FileHandle;
-  try {
-    fh = await fsp.open(file, 'r');
-  } catch (e) {
-    throw unreadable(file, e);
-  }
+  const fh = await openArchive(file);
   try {
     const size = (await fh.stat()).size;
     let cd: ZipCdEntry[] | LimitStop;

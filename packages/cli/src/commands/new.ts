@@ -1,16 +1,10 @@
 import type { CommandModule } from 'yargs';
+import type { RunCreateArgs } from 'create-provider';
 // create-provider is loaded when the command runs, so other commands start fast; it checks
 // --template itself (one line naming the templates) when the value is not one of these.
 export const TEMPLATES = ['bash', 'php', 'python', 'perl'];
 
-interface Args {
-  name?: string;
-  template?: string;
-  dir?: string;
-  description?: string;
-  force?: boolean;
-  yes?: boolean;
-}
+type Args = RunCreateArgs;
 
 export const newCommand: CommandModule<object, Args> = {
   command: 'new [name]',
@@ -29,13 +23,7 @@ export const newCommand: CommandModule<object, Args> = {
       .epilogue('On a terminal, whatever is not given is asked for; otherwise nothing waits for input. Same as `npm create provider NAME`.'),
   handler: async (argv) => {
     const { runCreate } = await import('create-provider');
-    await runCreate({
-      name: argv.name,
-      template: argv.template,
-      dir: argv.dir,
-      description: argv.description,
-      force: argv.force,
-      yes: argv.yes,
-    });
+    const { name, template, dir, description, force, yes } = argv;
+    await runCreate({ name, template, dir, description, force, yes });
   },
 };
