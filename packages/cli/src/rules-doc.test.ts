@@ -6,17 +6,18 @@ import { renderRulesMarkdown } from './rules-doc.js';
 import { kit } from './cli.test.js';
 
 const doc = fileURLToPath(new URL('../../../docs/rules.md', import.meta.url));
-const contract = fileURLToPath(new URL('../../../../shared/host-contract.md', import.meta.url));
+// What the project's host contract §5 lists, as the schemas package's fixture keeps it.
+const contract = fileURLToPath(new URL('../../schemas/fixtures/docs/host-contract.json', import.meta.url));
 
 describe('docs/rules.md', () => {
   it('is up to date with the rule catalogue (regenerate: npm run docs)', () => {
     expect(readFileSync(doc, 'utf8'), 'docs/rules.md is stale: run `npm run docs`').to.equal(renderRulesMarkdown());
   });
 
-  it('lists every rule id of host-contract.md §5 with severity, host behaviour and fix', () => {
+  it('lists every rule id of the host contract §5 with severity, host behaviour and fix', () => {
     const text = readFileSync(doc, 'utf8');
-    const section = readFileSync(contract, 'utf8').split('## 5.')[1];
-    const ids = [...section.matchAll(/`([A-Z]+-[A-Z0-9-]*[A-Z0-9])`/g)].map((m) => m[1]);
+    const ids = (JSON.parse(readFileSync(contract, 'utf8')) as { section5RuleIds: string[] }).section5RuleIds;
+    expect(ids.length).to.be.greaterThan(35);
     for (const id of ids) expect(text, id).to.match(new RegExp(`\\| \`${id}\` \\| (error|warning)`));
     for (const r of RULES) expect(text).to.contain(`| \`${r.id}\` |`);
   });

@@ -1,12 +1,43 @@
-// Test helpers: the real host transcripts and the seed pages, read from ../shared beside the
-// repository (CI clones main with ../shared next to it).
+// Test helpers: the project's fixtures in packages/schemas/fixtures/ — the recorded runs of the
+// real bx-provider (bitrix-env 9.0.9), the JSON examples of the two BitrixVM documentation
+// pages, and what the tests check against the host contract (see fixtures/README.md).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const SHARED = fileURLToPath(new URL('../../../../shared/', import.meta.url));
+export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
+
+function readJson<T>(rel: string): T {
+  return JSON.parse(readFileSync(`${FIXTURES}${rel}`, 'utf8')) as T;
+}
+
+/** One recorded run of the real host: the command and its exact output. */
+export interface HostRun {
+  section: string | null;
+  command: string;
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  wallTimeS?: number;
+  stderrTrimmed?: boolean;
+}
+
+export interface HostTranscripts {
+  what: string;
+  host: { product: string; version: string; script: string };
+  source: string;
+  general: { id: string; title: string; text: string; listing?: string }[];
+  sections: { id: string; title: string; text?: string; meaning?: string; listing?: string }[];
+  runs: HostRun[];
+}
+
+export function hostTranscripts(): HostTranscripts {
+  return readJson<HostTranscripts>('host-9.0.9/transcripts.json');
+}
 
 export interface Observed {
-  line: number;
+  /** `runs[index]` of host-9.0.9/transcripts.json, and its section */
+  index: number;
+  section: string | null;
   action: string;
   command: string;
   stdout: string;
@@ -30,70 +61,56 @@ export function hostKindOf(o: Observed): string {
   const isEnvelope = !('params' in o.value) && 'error' in o.value;
   if (isEnvelope) return 'host/error';
   const k = HOST_KIND[o.action];
-  if (!k) throw new Error(`host-observed.md:${o.line}: no host kind for action ${o.action}`);
+  if (!k) throw new Error(`transcripts.json runs[${o.index}]: no host kind for action ${o.action}`);
   return k;
 }
 
-/** Every `stdout: {...}` line of host-observed.md that follows a `$ bx-provider ... -a ACTION` line. */
+/** Every recorded `bx-provider -a ACTION` run whose stdout is one JSON object (on one line). */
 export function observedHostOutputs(): Observed[] {
-  const lines = readFileSync(`${SHARED}host-observed.md`, 'utf8').split('\n');
   const out: Observed[] = [];
-  let command = '';
-  let action = '';
-  lines.forEach((l, i) => {
-    const cmd = /^\$ (\S+)(.*)$/.exec(l);
-    if (cmd) {
-      command = l;
-      const a = / -a (\S+)/.exec(cmd[2]!);
-      action = cmd[1] === 'bx-provider' && a ? a[1]! : '';
-      return;
-    }
-    const m = /^stdout: (\{.*\})(\s+<no trailing newline>)?\s*$/.exec(l);
-    if (m && action) {
-      out.push({ line: i + 1, action, command, stdout: m[1]!, value: JSON.parse(m[1]!) as Record<string, unknown> });
-    }
+  hostTranscripts().runs.forEach((r, index) => {
+    const cmd = /^(\S+)(.*)$/.exec(r.command);
+    const a = cmd && / -a (\S+)/.exec(cmd[2]!);
+    if (!cmd || cmd[1] !== 'bx-provider' || !a) return;
+    const m = /^(\{.*\})\n?$/.exec(r.stdout);
+    if (!m) return;
+    out.push({ index, section: r.section, action: a[1]!, command: r.command, stdout: m[1]!, value: JSON.parse(m[1]!) as Record<string, unknown> });
   });
   return out;
 }
 
 export interface SeedBlock {
+  /** the fixture file (fixtures/docs/...) */
   file: string;
+  /** the line of the documentation page the example starts on */
   line: number;
   /** the bullet the block belongs to (`list`, `order_status`, ...) */
   action: string;
   text: string;
 }
 
-/** The JSON examples of a seed page: blocks from a line `{` to its balancing `}`, or one-line `{...}`. */
-export function seedBlocks(file: string): SeedBlock[] {
-  const lines = readFileSync(`${SHARED}seeds/${file}`, 'utf8').split('\n');
-  const blocks: SeedBlock[] = [];
-  let action = '';
-  for (let i = 0; i < lines.length; i++) {
-    const t = lines[i]!.trim();
-    const bullet = /^•\s+([a-z_]+)\b/.exec(t);
-    if (bullet) action = bullet[1]!;
-    if (!t.startsWith('{')) continue;
-    let depth = 0;
-    let inStr = false;
-    const buf: string[] = [];
-    let j = i;
-    for (; j < lines.length; j++) {
-      const l = lines[j]!;
-      buf.push(l);
-      for (let k = 0; k < l.length; k++) {
-        const c = l[k];
-        if (inStr) {
-          if (c === '\\') k++;
-          else if (c === '"') inStr = false;
-        } else if (c === '"') inStr = true;
-        else if (c === '{') depth++;
-        else if (c === '}') depth--;
-      }
-      if (depth === 0) break;
-    }
-    blocks.push({ file, line: i + 1, action, text: buf.join('\n') });
-    i = j;
-  }
-  return blocks;
+export interface DocExamples {
+  what: string;
+  source: string;
+  answersOf: 'host' | 'plugin';
+  examples: { action: string; pageLine: number; text: string }[];
+}
+
+/** The JSON examples of a documentation page, verbatim: `bx-provider-script-en` or `provider-plugins-ru`. */
+export function seedBlocks(page: 'bx-provider-script-en' | 'provider-plugins-ru'): SeedBlock[] {
+  const file = `docs/${page}.json`;
+  return readJson<DocExamples>(file).examples.map((e) => ({ file, line: e.pageLine, action: e.action, text: e.text }));
+}
+
+export interface ContractFixture {
+  what: string;
+  source: string;
+  /** the success answers of the contract's table "What each action must answer" (§4) */
+  section4Answers: { action: string; answer: string }[];
+  /** every rule id of "Rules the conformance runner checks" (§5), in order */
+  section5RuleIds: string[];
+}
+
+export function hostContract(): ContractFixture {
+  return readJson<ContractFixture>('docs/host-contract.json');
 }

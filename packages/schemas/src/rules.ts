@@ -1,6 +1,6 @@
 /**
- * The rule catalogue: every rule of ../shared/host-contract.md §5 (and the archive and host
- * round-trip rules it names), with its severity, what the real `bx-provider` does when the rule
+ * The rule catalogue: every rule of the project's host contract §5 (and the archive and host
+ * round-trip rules it names; the ids are listed in fixtures/docs/host-contract.json), with its severity, what the real `bx-provider` does when the rule
  * is broken, and how to fix it. Every package reports rules by these ids; docs/rules.md is
  * generated from this list. `grep -rn "'OUT-BOM'"` finds every place a rule is used.
  */

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { KitError, checkSchemas, compileAll, getSchema, isRuleId, listKinds, setAheadOfTime, validate, validatorSource } from './index.js';
 import type { PluginConfigs, PluginError, PluginHelp, PluginOrder, PluginOrderStatus, HostOrdersList } from './index.js';
-import { hostKindOf, observedHostOutputs, seedBlocks } from './fixtures.test-util.js';
+import { hostContract, hostKindOf, hostTranscripts, observedHostOutputs, seedBlocks } from './fixtures.test-util.js';
 
 const MINE = (k: string) => k.startsWith('plugin/') || k.startsWith('host/');
 const EXPECTED_KINDS = [
@@ -95,10 +95,28 @@ describe('schemas/', () => {
   });
 });
 
-describe('real host output (../shared/host-observed.md)', () => {
+describe('real host output (fixtures/host-9.0.9/transcripts.json)', () => {
   const outputs = observedHostOutputs();
+  it('the fixture names the host it was recorded on, and holds every run with its exact output', () => {
+    const t = hostTranscripts();
+    expect(t.host).to.deep.equal({ product: 'bitrix-env', version: '9.0.9', script: '/opt/webdir/bin/bx-provider' });
+    expect(t.source).to.match(/bitrix-env 9\.0\.9/);
+    expect(t.runs.length).to.equal(244);
+    for (const r of t.runs) {
+      expect(r.command, JSON.stringify(r)).to.be.a('string').and.not.empty;
+      expect(r.stdout, r.command).to.be.a('string');
+      expect(r.stderr, r.command).to.be.a('string');
+      expect(r.exitCode, r.command).to.be.a('number');
+      if (r.section !== null) expect(t.sections.map((s) => s.id), r.command).to.include(r.section);
+    }
+    // JSON answers are compact without a trailing newline (G1); plain lines end in one
+    const good = t.runs.filter((r) => r.section === 'a');
+    expect(good[0]).to.deep.include({ command: 'bx-provider -a install --provider good --archive /srv/archives/good.tar.gz -o json', exitCode: 0 });
+    expect(good[0]!.stdout).to.equal('{"message":"bxProvider: Provider data created, you can found it in /opt/webdir/providers/good"}');
+    expect(good.find((r) => r.command === 'bx-provider -a list -o plain')!.stdout).to.equal('provider:status:good:enabled\n');
+  });
   it('finds the transcripts', () => {
-    expect(outputs.length).to.be.greaterThan(100);
+    expect(outputs.length).to.equal(152);
     const kinds = new Set(outputs.map(hostKindOf));
     for (const k of ['host/list', 'host/status', 'host/configs', 'host/order', 'host/order_status', 'host/orders_list', 'host/order_to_host', 'host/message', 'host/error']) {
       expect(kinds.has(k), k).to.equal(true);
@@ -108,7 +126,7 @@ describe('real host output (../shared/host-observed.md)', () => {
     const bad = outputs
       .map((o) => ({ o, kind: hostKindOf(o), r: validate(hostKindOf(o), o.value) }))
       .filter((x) => !x.r.ok)
-      .map((x) => `line ${x.o.line} (${x.kind}): ${x.o.stdout} -> ${x.r.problems.map((p) => p.message).join('; ')}`);
+      .map((x) => `runs[${x.o.index}] ${x.o.section} (${x.kind}): ${x.o.stdout} -> ${x.r.problems.map((p) => p.message).join('; ')}`);
     expect(bad).to.deep.equal([]);
   });
   it('order_to_host answers (passthrough, error envelope) validate as host/order_to_host', () => {
@@ -123,9 +141,16 @@ describe('real host output (../shared/host-observed.md)', () => {
   });
 });
 
-describe('documented examples (../shared/seeds, host-contract.md)', () => {
+describe('documented examples (fixtures/docs: the two documentation pages, the host contract)', () => {
+  it('each documentation fixture names its source', () => {
+    for (const page of ['bx-provider-script-en', 'provider-plugins-ru']) {
+      const f = JSON.parse(readFileSync(fileURLToPath(new URL(`../fixtures/docs/${page}.json`, import.meta.url)), 'utf8')) as { source: string };
+      expect(f.source, page).to.match(/BitrixVM documentation/);
+    }
+    expect(hostContract().source).to.match(/host contract/);
+  });
   it('the English page (host output): every example validates; order_status only once its missing comma is fixed', () => {
-    const blocks = seedBlocks('bx-provider-script-en.txt');
+    const blocks = seedBlocks('bx-provider-script-en');
     expect(blocks.map((b) => b.action)).to.deep.equal(['list', 'list', 'status', 'configs', 'order', 'order_status', 'orders_list']);
     for (const b of blocks) {
       let text = b.text;
@@ -138,7 +163,7 @@ describe('documented examples (../shared/seeds, host-contract.md)', () => {
     }
   });
   it('the Russian page (plugin answers): help, configs, order, order_status and the error answer validate', () => {
-    const blocks = seedBlocks('provider-plugins-ru.txt');
+    const blocks = seedBlocks('provider-plugins-ru');
     const seen: string[] = [];
     for (const b of blocks) {
       const value = JSON.parse(b.text) as Record<string, unknown>;
@@ -150,19 +175,16 @@ describe('documented examples (../shared/seeds, host-contract.md)', () => {
     }
     expect(seen).to.deep.equal(['plugin/help', 'plugin/configs', 'plugin/order', 'plugin/order_status', 'plugin/error']);
   });
-  it('host-contract.md §4 answers validate', () => {
-    const contract = readFileSync(fileURLToPath(new URL('../../../../shared/host-contract.md', import.meta.url)), 'utf8');
-    const rows: [string, string][] = [];
-    for (const line of contract.split('\n')) {
-      const m = /^\| `(help|configs|order ID|order_status ID)` \| (.*?) \| /.exec(line);
-      if (!m) continue;
+  it('host contract §4 answers validate', () => {
+    const rows: [string, string][] = hostContract().section4Answers.map((r) => [
+      r.action,
       // the help row abbreviates the names: `[..names..]`
-      for (const j of m[2]!.matchAll(/`(\{.*?\})`/g)) rows.push([m[1]!.split(' ')[0]!, j[1]!.replace('[..names..]', '["help", "configs", "order", "order_status"]')]);
-    }
+      r.answer.replace('[..names..]', '["help", "configs", "order", "order_status"]'),
+    ]);
     expect(rows.length).to.equal(5);
     for (const [action, json] of rows) expect(validate(`plugin/${action}`, JSON.parse(json)).problems, json).to.deep.equal([]);
   });
-  it('the good plugin of host-observed.md §a answers validate', () => {
+  it('the good plugin of the transcripts (section a) answers validate', () => {
     const answers: [string, unknown][] = [
       ['plugin/help', { options: ['help', 'configs', 'order', 'order_status'], status: 'enabled' }],
       ['plugin/configs', { status: 'enabled', configurations: [{ id: 1, descr: 'VPS 1CPU/1GB' }] }],
