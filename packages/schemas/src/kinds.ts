@@ -1,16 +1,21 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KitError } from './errors.js';
 
 /**
- * The schemas/ folder at the repository root (dist/ and src/ both sit two levels below the
- * package, which sits two levels below the root). BXK_SCHEMAS_DIR overrides it (tests, tools).
+ * Where the JSON Schemas are. The repository's top-level schemas/ is their one source; packing
+ * @bx-provider-kit/schemas copies it into the package (scripts/copy-schemas.mjs, on prepack), so
+ * an installed package reads PACKAGE/schemas/ and a clone reads ROOT/schemas/ (dist/ and src/
+ * both sit one level below the package, which sits two levels below the root).
+ * BXK_SCHEMAS_DIR overrides both (tests, tools).
  */
 export function schemasDir(): string {
   const env = process.env.BXK_SCHEMAS_DIR;
   if (env) return path.resolve(env);
+  const packaged = fileURLToPath(new URL('../schemas/', import.meta.url));
+  if (existsSync(packaged)) return packaged;
   return fileURLToPath(new URL('../../../schemas/', import.meta.url));
 }
 
