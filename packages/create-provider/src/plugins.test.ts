@@ -73,7 +73,7 @@ for (const template of TEMPLATES) {
       expect(await ok(['help'], { stdin: 'open', timeoutMs: 15_000 })).to.have.property('status', 'enabled');
       expect(await fs.readdir(elsewhere), 'nothing written into the cwd').to.deep.equal([]);
       // Nothing is written next to the code either (no __pycache__, no temp files): only var/.
-      expect((await fs.readdir(dir)).sort()).to.deep.equal(['.gitignore', 'README.md', 'bin', 'conformance.json', 'etc', 'lib', 'provider.json', 'var']);
+      expect((await fs.readdir(dir)).sort()).to.deep.equal(['.gitignore', 'README.md', 'bin', 'conformance.json', 'etc', 'lib', 'package.json', 'provider.json', 'var']);
       expect((await fs.readdir(path.join(dir, 'lib'))).filter((f) => !/\.(sh|php|py|pm)$/.test(f))).to.deep.equal([]);
     });
 

@@ -32,6 +32,8 @@ export interface RunCreateIo {
   stdout?: NodeJS.WritableStream & { isTTY?: boolean };
   stderr?: NodeJS.WritableStream;
   cwd?: string;
+  /** How the printed next steps run the kit (see nextSteps): `npm` unless the caller is bx-provider-kit. */
+  kit?: 'npm' | 'installed';
 }
 
 export const DEFAULT_NAME = 'my-hoster';
@@ -108,6 +110,6 @@ export async function runCreate(args: RunCreateArgs, io: RunCreateIo = {}): Prom
     description: a.description,
     force: a.force,
   });
-  stdout.write(nextSteps(result, io.cwd ?? process.cwd()));
+  stdout.write(nextSteps(result, io.cwd ?? process.cwd(), { kit: io.kit }));
   return result;
 }

@@ -2,9 +2,9 @@ import { expect } from 'chai';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { KitError } from '@bx-provider-kit/schemas';
-import { createProvider, explainBadName, nextSteps, renderTemplate, TEMPLATES } from './index.js';
+import { createProvider, explainBadName, KIT_VERSION, nextSteps, renderTemplate, TEMPLATES } from './index.js';
 import { parseArgs } from './create-command.js';
-import { CREATE_BIN, cli, run, tempDir } from './testutil.js';
+import { CLI_MAIN, CREATE_BIN, cli, run, tempDir } from './testutil.js';
 
 async function rejects(p: Promise<unknown>): Promise<KitError> {
   try {
@@ -14,6 +14,14 @@ async function rejects(p: Promise<unknown>): Promise<KitError> {
     return e as KitError;
   }
   throw new Error('expected a KitError');
+}
+
+/** The shell lines between "Next steps:" and the next blank line, comments dropped. */
+export function stepLines(text: string): string[] {
+  const lines = text.split('\n');
+  const from = lines.indexOf('Next steps:') + 1;
+  const to = lines.indexOf('', from);
+  return lines.slice(from, to).map((l) => l.replace(/\s+#.*$/, '').trim());
 }
 
 async function tree(dir: string): Promise<Record<string, string>> {
@@ -143,16 +151,45 @@ describe('create-provider: writing the folder', function () {
     }
   });
 
-  it('prints next steps: test, pack, verify, emulated install and the real bx-provider install', async () => {
+  it('prints next steps: npm install, test, pack, verify, emulated install and the real bx-provider install', async () => {
     const res = await createProvider({ name: 'steps', template: 'php', dir: path.join(root, 'steps') });
     const text = nextSteps(res, root);
-    expect(text).to.include('cd ./steps');
-    expect(text).to.include('bx-provider-kit test . --allow-order');
-    expect(text).to.include('bx-provider-kit pack .');
-    expect(text).to.include('bx-provider-kit verify steps-v0.1.0.tar.gz');
-    expect(text).to.include('bx-provider-kit host -a install --provider steps --archive steps-v0.1.0.tar.gz');
+    expect(stepLines(text)).to.deep.equal([
+      'cd ./steps',
+      'npm install',
+      './bin/steps configs',
+      'npm test',
+      'npm run pack',
+      'npm run verify',
+      'npx bx-provider-kit host -a install --provider steps --archive dist/steps-v0.1.0.tar.gz -o json',
+    ]);
     expect(text).to.include('bx-provider -a install --provider steps --archive /tmp/steps-v0.1.0.tar.gz');
+    expect(text).to.include('scp dist/steps-v0.1.0.tar.gz root@');
     expect(text).to.include('lib/HttpApi.php');
+    const installed = stepLines(nextSteps(res, root, { kit: 'installed' }));
+    expect(installed).to.deep.equal([
+      'cd ./steps',
+      './bin/steps configs',
+      'bx-provider-kit test . --allow-order',
+      'bx-provider-kit pack .',
+      'bx-provider-kit verify dist/steps-v0.1.0.tar.gz',
+      'bx-provider-kit host -a install --provider steps --archive dist/steps-v0.1.0.tar.gz -o json',
+    ]);
+  });
+
+  it('writes a package.json whose scripts are the kit commands the steps name, the kit as a devDependency', async () => {
+    const res = await createProvider({ name: 'Pkg_Hoster', template: 'bash', dir: path.join(root, 'p') });
+    expect(res.files).to.include('package.json');
+    const pkg = JSON.parse(await fs.readFile(path.join(root, 'p', 'package.json'), 'utf8'));
+    expect(pkg).to.deep.include({ name: 'pkg_hoster', version: '0.1.0', private: true });
+    expect(pkg.scripts).to.deep.equal({
+      test: 'bx-provider-kit test . --allow-order',
+      pack: 'bx-provider-kit pack .',
+      verify: 'bx-provider-kit verify dist/Pkg_Hoster-v0.1.0.tar.gz',
+    });
+    expect(pkg.devDependencies).to.deep.equal({ 'bx-provider-kit': `^${KIT_VERSION}` });
+    const gitignore = await fs.readFile(path.join(root, 'p', '.gitignore'), 'utf8');
+    expect(gitignore).to.match(/^node_modules\/$/m).and.match(/^dist\/$/m);
   });
 });
 
@@ -166,6 +203,23 @@ describe('create-provider and bx-provider-kit new: the command', function () {
     await fs.rm(root, { recursive: true, force: true });
   });
   const env = () => ({ PATH: process.env.PATH, HOME: root });
+
+  it('bx-provider-kit new: the next steps it prints run as printed (with bx-provider-kit on PATH)', async function () {
+    this.timeout(120_000);
+    const r = await cli(['new', 'as-printed', '--template', 'bash', '--yes'], { cwd: root });
+    expect(r.code, r.stderr).to.equal(0);
+    const steps = stepLines(r.stdout);
+    expect(steps[0]).to.equal('cd ./as-printed');
+    const shim = path.join(root, 'shim');
+    await fs.mkdir(shim, { recursive: true });
+    await fs.writeFile(path.join(shim, 'bx-provider-kit'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI_MAIN)} "$@"\n`, { mode: 0o755 });
+    const script = r.stdout.split('\n').slice(r.stdout.split('\n').indexOf('Next steps:') + 1).join('\n').split('\n\n')[0]!;
+    const ran = await run('bash', ['-euo', 'pipefail', '-c', script], { cwd: root, env: { PATH: `${shim}:${process.env.PATH}`, HOME: root }, timeoutMs: 110_000 });
+    expect(ran.code, `${script}\n${ran.stdout}\n${ran.stderr}`).to.equal(0);
+    expect(ran.stdout).to.match(/\d+ passed, 0 failed/);
+    expect(await fs.readdir(path.join(root, 'as-printed', 'dist'))).to.deep.equal(['as-printed-v0.1.0.tar.gz', 'as-printed-v0.1.0.tar.gz.sha256']);
+    expect(JSON.parse(ran.stdout.trimEnd().split('\n').pop()!)).to.have.property('message').that.matches(/Provider data created/);
+  });
 
   it('parses the same flags as `new`', () => {
     expect(parseArgs(['x', '-t', 'perl', '--dir=d', '--description', 'D', '-f', '-y'])).to.deep.equal({

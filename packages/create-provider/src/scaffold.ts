@@ -9,6 +9,8 @@
  *   {{version}}          the plugin's first version (0.1.0)
  *   {{kitVersion}}       the version of create-provider that wrote it
  * `_gitignore` becomes `.gitignore` (npm would drop a real .gitignore from the package).
+ * Every plugin also gets a `package.json` (pluginPackageJson) that holds the kit as a
+ * devDependency, so `npm install && npm test` works with no clone of the kit.
  * Files under bin/ and files with an executable bit in the template are written 0755,
  * everything else 0644.
  */
@@ -194,6 +196,9 @@ export async function createProvider(options: CreateProviderOptions): Promise<Cr
     kitVersion: KIT_VERSION,
   };
   const planned = await renderTemplate(template, values);
+  if (!planned.some((f) => f.rel === 'package.json')) {
+    planned.push({ rel: 'package.json', content: pluginPackageJson(name, description), mode: 0o644 });
+  }
 
   // Check every target before writing anything, so a conflict leaves the folder untouched.
   for (const f of planned) {
@@ -219,12 +224,51 @@ export async function createProvider(options: CreateProviderOptions): Promise<Cr
   return { dir, files: planned.map((f) => f.rel).sort(), name, template, description, version: FIRST_VERSION };
 }
 
-/** The "what now" text printed after a plugin was created. */
-export function nextSteps(result: CreateProviderResult, cwd = process.cwd()): string {
+/** The archive `pack` writes for a new plugin, relative to the plugin folder. */
+export function archivePath(name: string, version = FIRST_VERSION): string {
+  return `dist/${name}-v${version}.tar.gz`;
+}
+
+/**
+ * The package.json of a new plugin: private, the kit as a devDependency (the version of this
+ * create-provider), and the scripts the next steps and the plugin's README name.
+ */
+export function pluginPackageJson(name: string, description: string): string {
+  const pkg = {
+    name: name.toLowerCase(),
+    version: FIRST_VERSION,
+    private: true,
+    description,
+    scripts: {
+      test: 'bx-provider-kit test . --allow-order',
+      pack: 'bx-provider-kit pack .',
+      verify: `bx-provider-kit verify ${archivePath(name)}`,
+    },
+    devDependencies: { 'bx-provider-kit': `^${KIT_VERSION}` },
+  };
+  return JSON.stringify(pkg, null, 2) + '\n';
+}
+
+export interface NextStepsOptions {
+  /**
+   * How the reader runs the kit: `npm` (the default: `npm create provider` installed nothing,
+   * so the steps install the kit from the plugin's package.json and use its scripts) or
+   * `installed` (`bx-provider-kit new`: the command is there already).
+   */
+  kit?: 'npm' | 'installed';
+}
+
+/**
+ * The "what now" text printed after a plugin was created. The lines between "Next steps:" and
+ * the next blank line are shell commands, run as printed from the folder the command ran in
+ * (a test does exactly that); what follows `#` on a line is a comment.
+ */
+export function nextSteps(result: CreateProviderResult, cwd = process.cwd(), options: NextStepsOptions = {}): string {
   const { name, template } = result;
   let rel = path.relative(cwd, result.dir) || '.';
   if (!rel.startsWith('.') && !path.isAbsolute(rel)) rel = `./${rel}`;
-  const archive = `${name}-v${result.version}.tar.gz`;
+  const archive = archivePath(name, result.version);
+  const file = path.basename(archive);
   const q = (s: string) => (/^[A-Za-z0-9_./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
   const libHint: Record<TemplateName, string> = {
     bash: 'lib/api.sh',
@@ -232,24 +276,41 @@ export function nextSteps(result: CreateProviderResult, cwd = process.cwd()): st
     python: 'lib/http_api.py',
     perl: 'lib/HttpApi.pm',
   };
+  const kit = options.kit ?? 'npm';
+  const x = kit === 'npm' ? 'npx bx-provider-kit' : 'bx-provider-kit';
+  const step = (cmd: string, why: string) => `  ${cmd.padEnd(46)} # ${why}`;
+  const steps =
+    kit === 'npm'
+      ? [
+          step(`cd ${q(rel)}`, ''),
+          step('npm install', 'the kit: bx-provider-kit, a devDependency in package.json'),
+          step(`./bin/${name} configs`, 'try it: sandbox backend, no network, fake servers'),
+          step('npm test', 'bx-provider-kit test . --allow-order: every host rule, ordering in the sandbox'),
+          step('npm run pack', `bx-provider-kit pack .: ${archive} (+ .sha256)`),
+          step('npm run verify', `bx-provider-kit verify ${archive}`),
+        ]
+      : [
+          step(`cd ${q(rel)}`, ''),
+          step(`./bin/${name} configs`, 'try it: sandbox backend, no network, fake servers'),
+          step('bx-provider-kit test . --allow-order', 'every host rule, ordering in the sandbox'),
+          step('bx-provider-kit pack .', `${archive} (+ .sha256)`),
+          step(`bx-provider-kit verify ${archive}`, 'the archive as the host will treat it'),
+        ];
   return [
     `Created ${name} (${template} template) in ${rel}: ${result.files.length} files.`,
     '',
     'Next steps:',
-    `  cd ${q(rel)}`,
-    `  ./bin/${name} configs                         try it (sandbox backend: no network, fake servers)`,
-    `  bx-provider-kit test . --allow-order          check every host rule, ordering in the sandbox`,
-    `  bx-provider-kit pack .                        write ${archive} (+ .sha256)`,
-    `  bx-provider-kit verify ${archive}`,
-    `  bx-provider-kit host -a install --provider ${name} --archive ${archive}   (emulated host)`,
+    ...steps.map((l) => l.replace(/\s+# $/, '')),
+    `  ${x} host -a install --provider ${name} --archive ${archive} -o json`,
     '',
-    'Call your own API: set backend = http, api_url and api_token in ' +
-      `etc/${name}.conf, then adapt ${libHint[template]}`,
-    '(`bx-provider-kit mock-api` serves the REST shape it expects; see README.md).',
+    `The emulated host (in ./.bx-host) takes bx-provider's flags: ${x} host -a order --provider ${name}`,
+    '--config_id 1 -o json, then -a order_status --task_id ID and -a order_to_host --task_id ID.',
+    `Call your own API: set backend = http, api_url and api_token in etc/${name}.conf, then adapt`,
+    `${libHint[template]} (\`${x} mock-api\` serves the REST shape it expects; see README.md).`,
     '',
     'Install on a real BitrixVM (as root):',
     `  scp ${archive} root@YOUR-BITRIXVM:/tmp/`,
-    `  /opt/webdir/bin/bx-provider -a install --provider ${name} --archive /tmp/${archive}`,
+    `  /opt/webdir/bin/bx-provider -a install --provider ${name} --archive /tmp/${file} -o json`,
     '',
   ].join('\n');
 }

@@ -24,6 +24,7 @@ export const newCommand: CommandModule<object, Args> = {
   handler: async (argv) => {
     const { runCreate } = await import('create-provider');
     const { name, template, dir, description, force, yes } = argv;
-    await runCreate({ name, template, dir, description, force, yes });
+    // the kit is installed already: the next steps call bx-provider-kit itself
+    await runCreate({ name, template, dir, description, force, yes }, { kit: 'installed' });
   },
 };
