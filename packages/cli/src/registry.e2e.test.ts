@@ -449,6 +449,12 @@ describe('packages as npm pack writes them', function () {
       const schema = await run(path.join(consumer, 'node_modules/.bin/bx-provider-kit'), ['schema', 'plugin/order'], { cwd: consumer, env, timeoutMs: budget(60_000) });
       expect(schema.code, show(schema)).to.equal(0);
       expect(JSON.parse(schema.stdout).$id).to.match(/plugin\/order\.schema\.json$/);
+      fs.writeFileSync(path.join(consumer, 'order.json'), '{"task_id":"eu/42"}\n');
+      const invalid = await run(path.join(consumer, 'node_modules/.bin/bx-provider-kit'), ['validate', 'plugin/order', 'order.json'], { cwd: consumer, env, timeoutMs: budget(60_000) });
+      expect(invalid.code, show(invalid)).to.equal(1);
+      expect(invalid.stdout + invalid.stderr).to.match(/ORD-TASK-SAFE/);
+      const demo = await run(path.join(consumer, 'node_modules/.bin/bx-provider-kit'), ['demo', '--dir', path.join(consumer, 'demo')], { cwd: consumer, env, timeoutMs: budget(3 * 60_000) });
+      expect(demo.code, show(demo)).to.equal(0);
       const mocha = await run(path.join(consumer, 'node_modules/.bin/mocha'), ['--timeout', '120000', 'conformance.spec.mjs'], { cwd: consumer, env, timeoutMs: budget(3 * 60_000) });
       expect(mocha.code, show(mocha)).to.equal(0);
       expect(mocha.stdout).to.match(/\d+ passing/).and.match(/LIFE-REACHES-END/).and.not.match(/failing/);

@@ -21,7 +21,7 @@ export type RuleArea =
   | 'host';
 
 export interface RuleDef {
-  /** The id, verbatim from host-contract.md. */
+  /** The id, verbatim from the host contract (fixtures/docs/host-contract.json). */
   id: string;
   area: RuleArea;
   /**

@@ -17,7 +17,7 @@ function fails(input: Uint8Array | string, rule: string, ...fragments: (string |
   return r.message;
 }
 
-describe('readPluginStdout (host-contract.md §3, byte for byte)', () => {
+describe('readPluginStdout (host contract §3, byte for byte)', () => {
   describe('OUT-EMPTY: only "" and exactly "\\n" (the host\'s /^$/)', () => {
     it('"" is empty', () => void fails('', 'OUT-EMPTY', 'return empty string'));
     it('"\\n" is empty', () => void fails('\n', 'OUT-EMPTY', 'lone newline'));

@@ -1,5 +1,5 @@
 /**
- * readPluginStdout: what the host makes of a plugin's stdout (host-contract.md §3), byte for byte.
+ * readPluginStdout: what the host makes of a plugin's stdout (the host contract §3; fixtures/host-9.0.9 has the recorded runs), byte for byte.
  *
  * The host reads all of stdout. "" or exactly "\n" is "return empty string" (OUT-EMPTY); anything
  * else goes to JSON::PP, which dies on a BOM (OUT-BOM), on anything but exactly one JSON document

@@ -67,7 +67,7 @@ export const hostCommand: CommandModule<object, Args> = {
       .example('$0 host init --root ./nopool --no-pool', '[kit-only] A root for a host without a pool')
       .epilogue(
         [
-          'Behaves like /opt/webdir/bin/bx-provider of bitrix-env 9.0.9 as recorded in host-observed.md: same JSON (compact, no trailing',
+          'Behaves like /opt/webdir/bin/bx-provider of bitrix-env 9.0.9 as recorded on a real host: same JSON (compact, no trailing',
           'newline), plain lines, messages (typos included), task files, logs/wrapper.log, and exit codes: the envelope\'s `error` value',
           '(0, 1, or the plugin\'s own error number), 255 where the real host dies (nothing on stdout, the Perl message on stderr;',
           'a stale errno such as 2 where the real one showed it). Plugin calls: `help` before every action, cwd and environment',
