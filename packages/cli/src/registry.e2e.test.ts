@@ -85,8 +85,16 @@ function show(r: Ran): string {
   return `exit ${r.code}${r.signal ? ` (${r.signal})` : ''}\n--- stdout\n${tail(r.stdout)}\n--- stderr\n${tail(r.stderr)}`;
 }
 
+/** The line of npm's stderr that says what went wrong. */
+function pingError(stderr: string): string {
+  const lines = stderr.trim().split('\n').map((l) => l.trim()).filter(Boolean);
+  const pick = lines.find((l) => /FetchError|reason: /.test(l)) ?? lines.find((l) => /^npm (error|ERR!) code /.test(l)) ?? lines.pop() ?? 'no answer';
+  return pick.replace(/^npm (error|ERR!) /, '');
+}
+
+/** A setting of npm on this machine, as `npm config get` says in our own environment (npm_config_* included). */
 function npmConfig(key: string): string {
-  const r = spawnSync('npm', ['config', 'get', key], { cwd: os.tmpdir(), env: cleanEnv(), encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync('npm', ['config', 'get', key], { cwd: os.tmpdir(), env: process.env, encoding: 'utf8', timeout: 30_000 });
   const v = (r.stdout ?? '').trim();
   return r.status === 0 && v !== 'undefined' && v !== 'null' ? v : '';
 }
@@ -224,9 +232,9 @@ describe('packages as npm pack writes them', function () {
     before(async function () {
       const uplink = npmConfig('registry');
       if (!uplink) throw new Error('npm config get registry gave nothing: cannot set the local registry\'s uplink');
-      const ping = spawnSync('npm', ['ping', '--registry', uplink], { cwd: os.tmpdir(), env: cleanEnv(), encoding: 'utf8', timeout: 30_000 });
+      const ping = spawnSync('npm', ['ping', '--registry', uplink, '--cache', path.join(tmpRoot, 'ping-cache'), '--logs-dir', path.join(tmpRoot, 'ping-logs'), '--fetch-retries', '1'], { cwd: os.tmpdir(), env: process.env, encoding: 'utf8', timeout: 30_000 });
       if (ping.status !== 0) {
-        const why = `the npm registry configured on this machine (${uplink}) cannot be reached (npm ping: ${(ping.stderr || ping.error?.message || '').trim().split('\n').pop()})`;
+        const why = `the npm registry configured on this machine (${uplink}) cannot be reached (npm ping: ${ping.error ? `no answer in 30 s (${ping.error.message})` : pingError(ping.stderr ?? '')})`;
         if (REQUIRED) throw new Error(`${why}; BXK_E2E_REGISTRY=1 demands the registry test`);
         console.log(`      skipped: ${why}`);
         this.skip();
