@@ -423,6 +423,14 @@ export const recipes = [
     },
   },
   {
+    name: 'link-chain', file: 'chain-v1.0.tar.gz', errors: ['ARCH-LINK'], warnings: [],
+    about: 'lib/a -> ., lib/b -> a/.., lib/c -> b/.. ... lib/f -> e/..: each target looks inside on paper; followed one after the other, c and later climb out of providers/NAME',
+    async build(dir) {
+      const links = [['a', '.'], ['b', 'a/..'], ['c', 'b/..'], ['d', 'c/..'], ['e', 'd/..'], ['f', 'e/..']];
+      return writeTarGz(dir, this.file, [...goodEntries('chain'), { path: 'lib/', type: 'dir' }, ...links.map(([n, t]) => ({ path: `lib/${n}`, type: 'symlink', linkpath: t, mode: 0o777 }))]);
+    },
+  },
+  {
     name: 'fifo', file: 'fifo.tar.gz', errors: ['ARCH-SPECIAL'], warnings: [],
     about: 'etc/pipe is a fifo (reading it blocks the plugin) and etc/null a character device',
     async build(dir) {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { KitError } from '@bx-provider-kit/schemas';
-import { normEntryPath, resolveInside } from './paths.js';
+import { LinkTree, normEntryPath, resolveInside } from './paths.js';
 import { DEFAULT_LIMITS, drain, readHead, sniff, walkArchive, type RawEntry } from './walk.js';
 
 export interface ExtractOptions {
@@ -26,7 +26,7 @@ function formatFor(file: string, opts: ExtractOptions): 'tar.gz' | 'zip' {
 }
 
 /** Checks one entry header; throws the KitError naming the rule it breaks. */
-function check(file: string, e: RawEntry, seen: Set<string>): void {
+function check(file: string, e: RawEntry, seen: Set<string>, tree: LinkTree): void {
   const n = normEntryPath(e.path, e.dosPaths);
   if (n.absolute) throw refuse(file, e.path, 'is an absolute path', 'ARCH-ABSOLUTE');
   if (n.traversal) throw refuse(file, e.path, 'has ".." in its path', 'ARCH-TRAVERSAL');
@@ -34,6 +34,7 @@ function check(file: string, e: RawEntry, seen: Set<string>): void {
   if (e.type === 'symlink') {
     const dir = path.posix.dirname(n.norm);
     if (resolveInside(dir === '.' ? '' : dir, e.linkpath ?? '') === null) throw refuse(file, e.path, `is a symlink to ${JSON.stringify(e.linkpath)}, outside the destination`, 'ARCH-LINK');
+    if (tree.landing(n.norm, e.linkpath ?? '') === null) throw refuse(file, e.path, `is a symlink to ${JSON.stringify(e.linkpath)}, which leads outside the destination through the links before it`, 'ARCH-LINK');
   }
   if (e.type === 'hardlink') {
     const t = normEntryPath(e.linkpath ?? '');
@@ -41,6 +42,13 @@ function check(file: string, e: RawEntry, seen: Set<string>): void {
     if (!seen.has(t.norm)) throw refuse(file, e.path, `is a hard link to ${JSON.stringify(e.linkpath)}, which the archive does not hold before it`, 'ARCH-LINK');
   }
   seen.add(n.norm);
+  if (n.norm !== '') tree.place(n.norm, e.type, e.linkpath);
+}
+
+/** After all entries: a link that leaves once the links after it are in place. */
+function checkTree(file: string, tree: LinkTree): void {
+  const bad = tree.leaving()[0];
+  if (bad) throw refuse(file, bad.path, `is a symlink to ${JSON.stringify(bad.target)}, which leads outside the destination through the archive's other links`, 'ARCH-LINK');
 }
 
 function within(root: string, p: string): boolean {
@@ -63,13 +71,15 @@ export async function extractArchive(file: string, dest: string, opts: ExtractOp
 
   // pass 1: headers only, nothing written
   const names = new Set<string>();
+  const tree = new LinkTree();
   const first = await walkArchive(file, format, limits, async (e, body) => {
     if (e.type === 'symlink' && e.linkpath === undefined) e.linkpath = (await readHead(body, 4096)).head.toString('utf8');
     else await drain(body);
-    check(file, e, names);
+    check(file, e, names, tree);
   });
   if (first.stopped) throw new KitError(`refusing to extract ${path.basename(file)}: more than ${first.stopped.reason === 'entries' ? `${limits.maxEntries} entries` : `${limits.maxBytes} bytes uncompressed`} (ARCH-LIMITS)`);
   if (first.formatErrors.length) throw new KitError(`cannot extract ${path.basename(file)}: ${first.formatErrors[0]} (ARCH-FORMAT)`);
+  checkTree(file, tree);
 
   // pass 2: write
   const root = await fsp
@@ -155,9 +165,10 @@ export async function extractArchive(file: string, dest: string, opts: ExtractOp
   };
 
   const names2 = new Set<string>();
+  const tree2 = new LinkTree();
   const second = await walkArchive(file, format, limits, async (e, body) => {
     if (e.type === 'symlink' && e.linkpath === undefined) e.linkpath = (await readHead(body, 4096)).head.toString('utf8');
-    check(file, e, names2); // again: the file may have changed since pass 1
+    check(file, e, names2, tree2); // again: the file may have changed since pass 1
     try {
       await writeEntry(e, body);
     } catch (err) {

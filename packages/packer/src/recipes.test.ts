@@ -11,6 +11,7 @@ const HOSTILE: Record<string, string> = {
   absolute: 'ARCH-ABSOLUTE',
   'symlink-escape': 'ARCH-LINK',
   'hardlink-escape': 'ARCH-LINK',
+  'link-chain': 'ARCH-LINK',
   fifo: 'ARCH-SPECIAL',
   bomb: 'ARCH-LIMITS',
   'zip-slip': 'ARCH-TRAVERSAL',

@@ -3,7 +3,7 @@ import { SAFE_NAME } from '@bx-provider-kit/schemas';
 import { capFindings, finding, hasErrors, type Finding } from './findings.js';
 import { HEAD_BYTES, shebangProblem } from './shebang.js';
 import { isIgnoredName } from './ignore.js';
-import { fileNameAgrees, nameFromFileName, normEntryPath, resolveInside, type NormPath } from './paths.js';
+import { fileNameAgrees, LinkTree, nameFromFileName, normEntryPath, resolveInside, type NormPath } from './paths.js';
 import { DEFAULT_LIMITS, readHead, sniff, walkArchive, type EntryType, type RawEntry, type WalkResult } from './walk.js';
 
 export interface VerifyOptions {
@@ -46,6 +46,10 @@ export const ROOT_ALLOWED = new Set(['bin', 'etc', 'lib', 'provider.json']);
 const KIND: Record<string, string> = { 'char-device': 'character device', 'block-device': 'block device', fifo: 'fifo', socket: 'socket' };
 const SAFE_FILE = /^[A-Za-z0-9._][A-Za-z0-9._-]*$/;
 const SPECIAL: EntryType[] = ['char-device', 'block-device', 'fifo', 'socket'];
+
+/** A link that looks inside on paper but leaves through the archive's other links. */
+const chainMessage = (target: string) =>
+  `a symlink to ${JSON.stringify(target)}: followed through the links the archive places (tar and unzip create them as they come), it leads outside the provider folder; anything written or deleted through it lands anywhere, as root`;
 
 const octal = (m: number) => `0${(m & 0o7777).toString(8).padStart(3, '0')}`;
 
@@ -124,6 +128,8 @@ export async function verifyArchive(file: string, opts: VerifyOptions = {}): Pro
   // ---- per entry
   const byPath = new Map<string, Seen>();
   const noModes: Seen[] = [];
+  const tree = new LinkTree();
+  const chained = new Set<string>();
   for (const s of seen) {
     const { raw, n } = s;
     if (n.absolute) findings.push(finding('ARCH-ABSOLUTE', 'error', raw.path, 'an absolute path: older tar and unzip write it outside providers/NAME, as root'));
@@ -132,7 +138,12 @@ export async function verifyArchive(file: string, opts: VerifyOptions = {}): Pro
     if (raw.type === 'symlink') {
       const at = resolveInside(path.posix.dirname(n.norm) === '.' ? '' : path.posix.dirname(n.norm), raw.linkpath ?? '');
       if (at === null) findings.push(finding('ARCH-LINK', 'error', raw.path, `a symlink to ${JSON.stringify(raw.linkpath)}, outside the provider folder: later writes through it land anywhere, as root`));
+      else if (!n.absolute && !n.traversal && tree.landing(n.norm, raw.linkpath ?? '') === null) {
+        chained.add(n.norm);
+        findings.push(finding('ARCH-LINK', 'error', raw.path, chainMessage(raw.linkpath ?? '')));
+      }
     }
+    if (!n.absolute && !n.traversal && n.norm !== '') tree.place(n.norm, raw.type, raw.linkpath);
     if (raw.type === 'hardlink') {
       const target = normEntryPath(raw.linkpath ?? '');
       if (target.absolute || target.traversal) findings.push(finding('ARCH-LINK', 'error', raw.path, `a hard link to ${JSON.stringify(raw.linkpath)}, outside the provider folder`));
@@ -152,6 +163,11 @@ export async function verifyArchive(file: string, opts: VerifyOptions = {}): Pro
       }
       byPath.set(n.norm, s);
     }
+  }
+  // a link judged inside when it came can leave once the links after it are in place
+  for (const l of tree.leaving()) {
+    if (chained.has(l.path) || resolveInside(path.posix.dirname(l.path) === '.' ? '' : path.posix.dirname(l.path), l.target) === null) continue;
+    findings.push(finding('ARCH-LINK', 'error', byPath.get(l.path)?.raw.path ?? l.path, chainMessage(l.target)));
   }
   // zip entries without unix modes: fatal when bin/NAME is one of them (judged with the layout
   // below); entries git archive writes without modes (non-executable files) extract 0600, fine for root
