@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { KitError } from '@bx-provider-kit/schemas';
-import { extractArchive, verifyArchive } from '@bx-provider-kit/packer';
+import { extractArchive, isRealInside, realPathOf, verifyArchive } from '@bx-provider-kit/packer';
 import {
   decodeJsonPP,
   encodeJsonPP,
@@ -155,6 +155,8 @@ class Refused extends Error {
   constructor(
     readonly line: string,
     readonly reason: string,
+    /** false: not a shell line but a write or remove that would leave ROOT. */
+    readonly shell = true,
   ) {
     super(reason);
   }
@@ -294,15 +296,28 @@ export function initRoot(root: string, opts: { pool?: boolean } = {}): { created
   return { created: fresh, pool: hasPool(abs) };
 }
 
-/** A provider name the emulator can place under ROOT/providers, or a KitError saying why not. */
+/** NAME_MAX: the longest file name the host's file system takes (a provider name is one). */
+const NAME_MAX = 255;
+
+/**
+ * A provider name the emulator can place under ROOT/providers: one folder name (no "/", not "."
+ * or ".."), or a KitError saying why not. '' stays allowed where the real host takes it (status,
+ * orders_list: "Provider  not exist"). A "/" would let a link inside an installed provider lead
+ * anywhere (`--provider x/e/victim` through x/e -> ../..).
+ */
 function checkProviderName(base: string, name: string): void {
   if (name.includes('\0')) throw new KitError('--provider contains a NUL byte');
-  const resolved = path.resolve(base, name);
-  // '' and '.' are the providers folder itself: harmless (the real host answers "Provider  not exist")
-  if ((resolved !== base && !inside(base, resolved)) || name.split('/').some((p) => p === '..'))
+  if (name.includes('/') || name === '.' || name === '..') {
+    const leaves = name === '.' || name === '..' || name.split('/').includes('..') || path.isAbsolute(name);
     throw new KitError(
-      `--provider ${JSON.stringify(name)} leaves ${base}: the real host would create and run files outside its providers folder; the emulator refuses`,
+      leaves
+        ? `--provider ${JSON.stringify(name)} leaves ${base}: the real host would create and run files outside its providers folder; the emulator refuses`
+        : `--provider ${JSON.stringify(name)} is not one folder name: the emulator takes a single name under ${base} (no "/"), so no link inside a provider can lead it elsewhere`,
     );
+  }
+  if (Buffer.byteLength(name) > NAME_MAX) {
+    throw new KitError(`--provider is ${Buffer.byteLength(name)} bytes long: a folder name has at most ${NAME_MAX} (NAME_MAX); use a short provider name`);
+  }
 }
 
 /** Kit-only: really removes ROOT/providers/NAME (the real `uninstall` deletes nothing, see host-observed j). */
@@ -317,8 +332,17 @@ export function purge(root: string, name: string): { removed: string } {
   } catch {
     throw new KitError(`no provider folder ${holder} to purge`);
   }
-  if (st.isSymbolicLink()) fs.unlinkSync(holder);
-  else fs.rmSync(holder, { recursive: true, force: true });
+  // never follow a link: a linked provider loses its link, never what it points at
+  try {
+    if (st.isSymbolicLink()) fs.unlinkSync(holder);
+    else {
+      if (!isRealInside(base, holder, { allowRoot: false })) throw new KitError(`refusing to purge ${holder}: it resolves to ${realPathOf(holder)}, outside ${base}`);
+      fs.rmSync(holder, { recursive: true, force: true });
+    }
+  } catch (e) {
+    if (e instanceof KitError) throw e;
+    throw new KitError(`cannot purge ${holder}: ${strerror(e)}`);
+  }
   return { removed: holder };
 }
 
@@ -460,6 +484,13 @@ class HostRun {
     const note = `bx-provider-kit host: more than ${sizeText(this.cap)} on stderr; the emulator kept only the first ${sizeText(this.cap)} in its result and forwarded all of it (the real host passes stderr through)\n`;
     this.err.append(Buffer.from(`${this.err.endsLine ? '' : '\n'}${note}`));
     this.o.onStderr?.(Buffer.from(`${this.lastErrByte === 0x0a ? '' : '\n'}${note}`));
+  }
+
+  /** Before a write or remove: `p` must lie inside ROOT by its real path, else the run is refused (exit 2). */
+  guard(p: string, line: string): void {
+    if (!isRealInside(this.root, p)) {
+      throw new Refused(line, `${p} resolves to ${realPathOf(p)}, outside ${this.root}: a link leads out of the emulator's root; it never writes there`, false);
+    }
   }
 
   warn(msg: string, file: string, line: number): void {
@@ -703,6 +734,7 @@ class HostRun {
     if (this.isError(ans)) return ans;
     const hadTasks = isDir(p.tasks);
     if (!hadTasks) {
+      this.guard(p.tasks, `mkpath('${p.tasks}')`);
       fs.mkdirSync(p.tasks, { recursive: true });
       fs.chmodSync(p.tasks, 0o750); // mkpath(..., 0770) under root's umask 022
     }
@@ -720,9 +752,10 @@ class HostRun {
         `the plugin's task_id ${JSON.stringify(ts)} makes the task file ${resolved}, outside ${p.tasks}; the real host would create or truncate it`,
       );
     }
+    this.guard(resolved, `open(my $th, '>', '${taskFile}')`);
     try {
       const existed = fs.existsSync(resolved);
-      fs.writeFileSync(resolved, '');
+      writeNoFollow(resolved, Buffer.alloc(0));
       if (!existed) fs.chmodSync(resolved, 0o644);
     } catch (e) {
       return { error: 1, message: `bxProvider::order2Provider: Cannot save ${taskFile}: ${strerror(e)}` };
@@ -799,6 +832,7 @@ class HostRun {
       if (!inside(p.tasks, taskFile)) {
         throw new Refused(`open(my $fh, '>', '${taskFile}')`, `task_id ${JSON.stringify(taskId)} names ${path.resolve(taskFile)}, outside ${p.tasks}; the real host would overwrite it`);
       }
+      this.guard(taskFile, `open(my $fh, '>', '${taskFile}')`);
       const pooled = hasPool(this.root);
       const fail = (message: string): Out => {
         saveStatus(taskFile, 'error', message);
@@ -917,6 +951,7 @@ class HostRun {
   async install(p: Provider, archive: string | undefined): Promise<Out> {
     const o = await p.options();
     if (!perlIs(perlStr(o.status), 'not_exists')) return { error: 1, message: `bxProvider: Provider ${p.nameStr} already exist on the host` };
+    for (const d of [this.base, p.holder, dirname(p.execute), dirname(p.config)]) this.guard(d, `mkdir('${d}')`);
     for (const d of [this.base, p.holder, dirname(p.execute), dirname(p.config)]) {
       if (!isDir(d)) {
         try {
@@ -951,6 +986,7 @@ class HostRun {
   private async unpack(folder: string, archive: string): Promise<Out> {
     const file = path.resolve(this.cwd, archive);
     if (!isFile(file)) return { error: 1, message: `bxProvider: not found ${archive}` };
+    this.guard(folder, `tar xzf ${archive} -C ${folder}`);
     if (!isDir(folder)) fs.mkdirSync(folder);
     const m = /\.(tar\.gz|tar\.bz2|zip)\n?$/.exec(archive);
     if (!m) return { error: 1, message: 'bxProvider: not supported archive (only support tar.gz, tar.bz2, zip)' };
@@ -1124,8 +1160,10 @@ class HostRun {
           stdout = '';
           refused = { line: e.line, reason: e.reason };
           this.stderr(
-            `bx-provider-kit host: refused: the real bx-provider would run \`${e.line}\`, where ${e.reason}; ` +
-              `the emulator never runs a shell command line built from input (exit 2). Use task ids, config ids, names and paths made of letters, digits, '.', '_' and '-'.\n`,
+            e.shell
+              ? `bx-provider-kit host: refused: the real bx-provider would run \`${e.line}\`, where ${e.reason}; ` +
+                  `the emulator never runs a shell command line built from input (exit 2). Use task ids, config ids, names and paths made of letters, digits, '.', '_' and '-'.\n`
+              : `bx-provider-kit host: refused: the real bx-provider would do \`${e.line}\`, but ${e.reason} (exit 2)\n`,
             true,
           );
           exitCode = 2;
@@ -1156,9 +1194,19 @@ class HostRun {
   }
 }
 
+/** Writes a file, refusing to follow a link in its place (O_NOFOLLOW: ELOOP). */
+function writeNoFollow(file: string, data: Buffer): void {
+  const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW, 0o644);
+  try {
+    fs.writeSync(fd, data);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 function saveStatus(file: string, status: string, message: string): void {
   try {
-    fs.writeFileSync(file, perlBytes(`${status}: ${message}`).bytes);
+    writeNoFollow(file, perlBytes(`${status}: ${message}`).bytes);
   } catch {
     /* saveStatus's failure is ignored by its callers */
   }

@@ -1,0 +1,113 @@
+/** Issue 15 (hostile input), host side: through the real CLI process, with real archives. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+
+const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
+const RECIPES = new URL('../../../../conformance/archives/recipes.mjs', import.meta.url).href;
+
+interface Recipes {
+  tarBytes(entries: { path: string; type?: string; mode?: number; data?: string; linkpath?: string }[]): Buffer;
+  goodEntries(name: string): { path: string; type?: string; mode?: number; data?: string }[];
+  script(name: string): string;
+}
+
+const PLUGIN = `#!/bin/bash
+case "$1" in
+  help) echo '{"options":["help","configs","order","order_status"],"status":"enabled"}' ;;
+  configs) echo '{"status":"enabled","configurations":[{"id":1,"descr":"VPS"}]}' ;;
+  order) echo '{"task_id":"24"}' ;;
+  order_status) echo "{\\"task_id\\":\\"$2\\",\\"status\\":\\"finished\\",\\"server\\":\\"192.0.2.$2\\",\\"server_password\\":\\"pw\\"}" ;;
+esac
+`;
+
+describe('bx-provider-kit host: hostile input (issue 15)', function () {
+  this.timeout(120000);
+  let dir: string;
+  let mod: Recipes;
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bxk-hostile-'));
+    mod = (await import(RECIPES)) as Recipes;
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const host = (args: string[], opts: { cwd?: string; root: string; input?: string }) => {
+    const r = spawnSync(process.execPath, [MAIN, 'host', '--root', opts.root, ...args], { cwd: opts.cwd ?? dir, env: { ...process.env, NO_COLOR: '1' } });
+    return { stdout: r.stdout.toString(), stderr: r.stderr.toString(), code: r.status };
+  };
+  const oneLine = (stderr: string) => expect(stderr.split('\n').filter(Boolean), stderr).to.have.length(1);
+
+  describe('item 2: a chain of symlinks that climbs out', () => {
+    it('the chain archive is refused; --provider through installed links and "." cannot delete or write outside ROOT', () => {
+      // box/webdir is ROOT; from providers/x, the chain a -> . ... e -> d/.. lands on dirname(box)
+      const top = path.join(dir, 'chain');
+      const box = path.join(top, 'box');
+      const root = path.join(box, 'webdir');
+      const victim = path.join(top, 'victim');
+      fs.mkdirSync(victim, { recursive: true });
+      fs.writeFileSync(path.join(victim, 'keep'), 'precious');
+      const chain: [string, string][] = [['a', '.'], ['b', 'a/..'], ['c', 'b/..'], ['d', 'c/..'], ['e', 'd/..'], ['f', 'e/..']];
+      const archive = path.join(top, 'x.tar.gz');
+      fs.writeFileSync(archive, zlib.gzipSync(mod.tarBytes([...mod.goodEntries('x'), ...chain.map(([p, t]) => ({ path: p, type: 'symlink', linkpath: t, mode: 0o777 }))])));
+
+      // verify: not ok, the links named
+      const v = spawnSync(process.execPath, [MAIN, 'verify', archive, '--json'], { cwd: dir });
+      expect(v.status).to.equal(1);
+      const res = JSON.parse(v.stdout.toString()) as { ok: boolean; findings: { rule: string; entry: string }[] };
+      expect(res.findings.filter((f) => f.rule === 'ARCH-LINK').map((f) => f.entry)).to.include.members(['b', 'c', 'd', 'e', 'f']);
+
+      // the emulator refuses to unpack it: no link installed
+      let r = host(['-a', 'install', '--provider', 'x', '--archive', archive, '-o', 'json'], { root });
+      expect(r.code, r.stderr).to.equal(1);
+      expect(JSON.parse(r.stdout).message).to.match(/refused by the emulator: .*ARCH-LINK/);
+      expect(fs.existsSync(path.join(root, 'providers/x/e'))).to.equal(false);
+
+      // links placed by hand (as an older emulator installed them): --provider must be one name
+      for (const [p, t] of chain) fs.symlinkSync(t, path.join(root, 'providers/x', p));
+      expect(fs.realpathSync.native(path.join(root, 'providers/x/e'))).to.equal(top);
+      r = host(['purge', '--provider', 'x/e/victim'], { root });
+      expect(r.code).to.equal(2);
+      oneLine(r.stderr);
+      expect(r.stderr).to.match(/^bx-provider-kit: --provider "x\/e\/victim" is not one folder name/);
+      expect(fs.readFileSync(path.join(victim, 'keep'), 'utf8')).to.equal('precious');
+      r = host(['-a', 'install', '--provider', 'x/e/planted', '-o', 'json'], { root });
+      expect(r.code).to.equal(2);
+      oneLine(r.stderr);
+      expect(fs.existsSync(path.join(top, 'planted'))).to.equal(false);
+      for (const a of ['status', 'configs', 'order']) {
+        r = host(['-a', a, '--provider', 'x/e/victim', '--config_id', '1', '-o', 'json'], { root });
+        expect(r.code, a).to.equal(2);
+      }
+      // "." is the providers folder itself
+      r = host(['purge', '--provider', '.'], { root });
+      expect(r.code).to.equal(2);
+      oneLine(r.stderr);
+      expect(fs.existsSync(path.join(root, 'providers/x/a'))).to.equal(true);
+      // a provider folder that is itself a link out of ROOT: purge removes the link, never what it points at
+      fs.symlinkSync(victim, path.join(root, 'providers/linked'));
+      r = host(['purge', '--provider', 'linked'], { root });
+      expect(r.code, r.stderr).to.equal(0);
+      expect(fs.existsSync(path.join(root, 'providers/linked'))).to.equal(false);
+      expect(fs.readFileSync(path.join(victim, 'keep'), 'utf8')).to.equal('precious');
+    });
+
+    it('a provider whose tasks/ is a link out of ROOT: order refuses to write the task file there', () => {
+      const top = path.join(dir, 'tasks-link');
+      const root = path.join(top, 'webdir');
+      const outside = path.join(top, 'outside');
+      fs.mkdirSync(outside, { recursive: true });
+      const holder = path.join(root, 'providers/t');
+      fs.mkdirSync(path.join(holder, 'bin'), { recursive: true });
+      fs.writeFileSync(path.join(holder, 'bin/t'), PLUGIN, { mode: 0o755 });
+      fs.symlinkSync(outside, path.join(holder, 'tasks'));
+      const r = host(['-a', 'order', '--provider', 't', '--config_id', '1', '-o', 'json'], { root });
+      expect(r.code, r.stderr).to.equal(2);
+      expect(r.stderr).to.match(/refused: .* outside /);
+      expect(fs.readdirSync(outside)).to.deep.equal([]);
+    });
+  });
+});
