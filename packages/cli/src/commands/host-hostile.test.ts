@@ -110,4 +110,54 @@ describe('bx-provider-kit host: hostile input (issue 15)', function () {
       expect(fs.readdirSync(outside)).to.deep.equal([]);
     });
   });
+
+  describe('item 10: parallel order_to_host', () => {
+    it('10 real CLI processes at once: every answer "added" is in the pool', async () => {
+      const root = path.join(dir, 'pool10');
+      const holder = path.join(root, 'providers/p');
+      fs.mkdirSync(path.join(holder, 'bin'), { recursive: true });
+      fs.mkdirSync(path.join(holder, 'tasks'), { recursive: true });
+      fs.writeFileSync(path.join(holder, 'bin/p'), PLUGIN, { mode: 0o755 });
+      expect(host(['init'], { root }).code).to.equal(0);
+      const ids = Array.from({ length: 10 }, (_, i) => String(i + 1));
+      for (const id of ids) fs.writeFileSync(path.join(holder, 'tasks', id), '');
+      const runs = await Promise.all(
+        ids.map(
+          (id) =>
+            new Promise<{ id: string; code: number | null; stdout: string; stderr: string }>((resolve) => {
+              const c = spawn(process.execPath, [MAIN, 'host', '--root', root, '-a', 'order_to_host', '--provider', 'p', '--task_id', id, '-o', 'json'], { cwd: dir });
+              let stdout = '';
+              let stderr = '';
+              c.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+              c.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+              c.on('close', (code) => resolve({ id, code, stdout, stderr }));
+            }),
+        ),
+      );
+      for (const r of runs) {
+        expect(r.code, r.stderr).to.equal(0);
+        expect(JSON.parse(r.stdout)).to.deep.equal({ message: `Server=192.0.2.${r.id} is added to the pool` });
+        expect(fs.readFileSync(path.join(holder, 'tasks', r.id), 'utf8')).to.equal(`complete: Server=192.0.2.${r.id} is added to the pool`);
+      }
+      const pool = JSON.parse(fs.readFileSync(path.join(root, 'pool/hosts.json'), 'utf8')) as { hosts: { host: string }[] };
+      expect(pool.hosts.map((h) => h.host).sort()).to.deep.equal(ids.map((id) => `192.0.2.${id}`).sort());
+      expect(fs.readdirSync(path.join(root, 'pool'))).to.deep.equal(['hosts.json']);
+    });
+
+    it('a lock left by a process that is gone is taken over', () => {
+      const root = path.join(dir, 'pool-stale');
+      const holder = path.join(root, 'providers/p');
+      fs.mkdirSync(path.join(holder, 'bin'), { recursive: true });
+      fs.mkdirSync(path.join(holder, 'tasks'), { recursive: true });
+      fs.writeFileSync(path.join(holder, 'bin/p'), PLUGIN, { mode: 0o755 });
+      expect(host(['init'], { root }).code).to.equal(0);
+      fs.writeFileSync(path.join(holder, 'tasks/7'), '');
+      // a pid that is surely not running: a child that has exited
+      const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+      fs.writeFileSync(path.join(root, 'pool/hosts.json.lock'), gone);
+      const r = host(['-a', 'order_to_host', '--provider', 'p', '--task_id', '7', '-o', 'json'], { root });
+      expect(r.code, r.stderr).to.equal(0);
+      expect(fs.readdirSync(path.join(root, 'pool'))).to.deep.equal(['hosts.json']);
+    });
+  });
 });
