@@ -67,8 +67,12 @@ export interface RunOptions {
   maxOutputBytes?: number;
   /** The plugins' stdin: 'ignore' (default) or 'inherit' (the real host passes the caller's). */
   stdin?: 'ignore' | 'inherit';
-  /** Receives stderr (plugin stderr and the host's warnings) as it happens. */
-  onStderr?: (chunk: Buffer) => void;
+  /**
+   * Receives stderr (plugin stderr and the host's warnings) as it happens. Back-pressure: when it
+   * returns a promise (e.g. until a full `process.stderr` drains), the plugin's stderr is not read
+   * until it settles, so a plugin writing gigabytes to a slow reader costs no memory.
+   */
+  onStderr?: (chunk: Buffer) => unknown;
 }
 
 export interface PluginCall {
@@ -102,6 +106,11 @@ export interface HostResult {
    * killed the call and answered nothing on stdout, exit 2 (the real host would have buffered it all).
    */
   overflow?: { argv: string[]; limitBytes: number };
+  /**
+   * Set when a plugin call went past `callTimeoutMs`: the emulator killed its process group and
+   * answered nothing on stdout, exit 2, saying so on stderr (the real host would still be waiting).
+   */
+  timedOut?: { argv: string[]; limitMs: number };
 }
 
 /** Default of `maxOutputBytes`: 16 MiB kept of a plugin call's stdout, and of stderr. */
@@ -171,6 +180,42 @@ class Overflow extends Error {
   ) {
     super(`stdout over ${limitBytes} bytes`);
   }
+}
+
+/** A plugin call went past `callTimeoutMs` and was killed: the real host would still be waiting (exit 2). */
+class TimedOut extends Error {
+  constructor(
+    readonly argv: string[],
+    readonly line: string,
+    readonly limitMs: number,
+  ) {
+    super(`killed after ${limitMs} ms`);
+  }
+}
+
+/** The largest timer Node keeps (2^31 - 1 ms, about 24.8 days); a longer one fires after 1 ms. */
+export const MAX_CALL_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** Plugin calls running now, in any Host of this process: what killPluginCalls() ends. */
+const live = new Set<{ pid: number; group: boolean }>();
+
+/**
+ * Kills every plugin call still running (its whole process group where it has one), e.g. from
+ * a SIGINT/SIGTERM handler before the process exits: the plugins must not outlive the host.
+ * Returns how many calls it killed.
+ */
+export function killPluginCalls(): number {
+  let n = 0;
+  for (const c of live) {
+    n++;
+    try {
+      process.kill(c.group ? -c.pid : c.pid, 'SIGKILL');
+    } catch {
+      /* gone already */
+    }
+  }
+  live.clear();
+  return n;
 }
 
 /** An Output object of the real host. */
@@ -372,6 +417,10 @@ export class Host {
   async run(opts: RunOptions = {}): Promise<HostResult> {
     const cap = opts.maxOutputBytes;
     if (cap !== undefined && (!Number.isSafeInteger(cap) || cap < 1)) throw new KitError(`maxOutputBytes must be a positive integer, not ${String(cap)}`);
+    const t = opts.callTimeoutMs;
+    if (t !== undefined && (!Number.isInteger(t) || t < 1 || t > MAX_CALL_TIMEOUT_MS)) {
+      throw new KitError(`callTimeoutMs must be a whole number of milliseconds from 1 to ${MAX_CALL_TIMEOUT_MS} (about 24 days), not ${String(t)}`);
+    }
     initRoot(this.root, { pool: this.pool });
     return new HostRun(this.root, opts).run();
   }
@@ -468,14 +517,15 @@ class HostRun {
    * stderr of the run: forwarded to onStderr as it comes (the real host passes its plugins'
    * stderr straight through), kept in the result up to the cap, then one kit note.
    */
-  stderr(text: string | Buffer, kit = false): void {
+  stderr(text: string | Buffer, kit = false): Promise<unknown> | undefined {
     const b = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
-    if (!b.length) return;
+    if (!b.length) return undefined;
     // the emulator's own closing messages are kept even past the cap
     if (kit) this.err.append(b);
     else this.err.push(b);
-    this.o.onStderr?.(b);
     this.lastErrByte = b[b.length - 1];
+    const r = this.o.onStderr?.(b);
+    return r instanceof Promise ? r : undefined;
   }
 
   /** Once the run is over: says that stderr went past the cap (at the end, never inside a plugin's output). */
@@ -536,8 +586,9 @@ class HostRun {
     const plan = planShellLine(segs);
     if (!plan.ok) throw new Refused(plan.line, plan.reason);
     const line = plan.line;
-    const { stdout, overflow } = await this.spawnPlugin(plan.words);
+    const { stdout, overflow, timedOut } = await this.spawnPlugin(plan.words);
     if (overflow) throw new Overflow(plan.words, line, this.cap);
+    if (timedOut) throw new TimedOut(plan.words, line, this.o.callTimeoutMs!);
     if (stdout.length === 0 || (stdout.length === 1 && stdout[0] === 0x0a)) {
       return { error: 1, message: `bxProvider::executeProviderCmd: Command \`${line}\` return empty string` };
     }
@@ -573,7 +624,7 @@ class HostRun {
    * group is killed and, 250 ms later, pipes still held (by a process that left the group, e.g.
    * with setsid) are abandoned: the call returns with what was read, marked `timedOut`.
    */
-  private spawnPlugin(words: string[]): Promise<{ stdout: Buffer; overflow: boolean }> {
+  private spawnPlugin(words: string[]): Promise<{ stdout: Buffer; overflow: boolean; timedOut: boolean }> {
     const [file, ...args] = words;
     const started = Date.now();
     const timeout = this.o.callTimeoutMs;
@@ -592,6 +643,11 @@ class HostRun {
       const timers: NodeJS.Timeout[] = [];
       const later = (ms: number, f: () => void) => timers.push(setTimeout(f, ms));
       let child: ChildProcess | undefined;
+      let entry: { pid: number; group: boolean } | undefined;
+      // its own process group, so a kill (timeout, overflow, a signal to the kit) reaches its
+      // children too; not when it shares the caller's terminal, where it must stay in the
+      // foreground group to read it (and Ctrl-C reaches it directly)
+      const detached = timeout !== undefined || !(this.o.stdin === 'inherit' && process.stdin.isTTY);
       const finish = (code?: number | null) => {
         if (settled) return;
         settled = true;
@@ -613,7 +669,8 @@ class HostRun {
           stdoutTruncated: out.truncated,
           stderrTruncated: err.truncated,
         });
-        resolve({ stdout, overflow });
+        if (entry) live.delete(entry);
+        resolve({ stdout, overflow, timedOut });
       };
       const spawnFailed = (code: string | undefined) => {
         // what /bin/sh prints when it cannot run the first word
@@ -626,7 +683,7 @@ class HostRun {
       const killAll = () => {
         const pid = child?.pid;
         if (pid === undefined) return;
-        if (timeout !== undefined) {
+        if (detached) {
           try {
             process.kill(-pid, 'SIGKILL'); // the whole group (detached below), whether the plugin exited or not
           } catch {
@@ -645,8 +702,9 @@ class HostRun {
           cwd: this.cwd,
           env: this.o.env ?? process.env,
           stdio: [this.o.stdin ?? 'ignore', 'pipe', 'pipe'],
-          detached: timeout !== undefined,
+          detached,
         });
+        if (child.pid !== undefined) live.add((entry = { pid: child.pid, group: detached }));
       } catch (e) {
         spawnFailed((e as NodeJS.ErrnoException).code);
         return;
@@ -664,7 +722,15 @@ class HostRun {
       c.stderr!.on('data', (b: Buffer) => {
         if (settled) return;
         err.push(b);
-        this.stderr(b);
+        const wait = this.stderr(b);
+        if (wait) {
+          // back-pressure: the plugin blocks on its stderr as it would on a slow terminal
+          c.stderr!.pause();
+          void wait.then(
+            () => c.stderr!.resume(),
+            () => c.stderr!.resume(),
+          );
+        }
       });
       c.stdout!.on('error', () => {});
       c.stderr!.on('error', () => {});
@@ -1128,6 +1194,7 @@ class HostRun {
     let exitCode = 0;
     let refused: HostResult['refused'];
     let overflow: HostResult['overflow'];
+    let timedOut: HostResult['timedOut'];
     // `grep(/^$o_action$/, @script_actions)`, then the output format check
     const known = actionMatches(action);
     if (!known || !/^(json|plain|te?xt)\n?$/.test(fmt)) {
@@ -1167,6 +1234,15 @@ class HostRun {
             true,
           );
           exitCode = 2;
+        } else if (e instanceof TimedOut) {
+          stdout = '';
+          timedOut = { argv: e.argv, limitMs: e.limitMs };
+          this.stderr(
+            `${this.lastErrByte === 0x0a ? '' : '\n'}bx-provider-kit host: the plugin call \`${e.line}\` did not end within the call timeout (${e.limitMs} ms); ` +
+              `the emulator killed its process group and answers nothing (exit 2); the real host has no timeout and would still be waiting\n`,
+            true,
+          );
+          exitCode = 2;
         } else if (e instanceof Overflow) {
           stdout = '';
           overflow = { argv: e.argv, limitBytes: e.limitBytes };
@@ -1190,7 +1266,7 @@ class HostRun {
         json = undefined;
       }
     }
-    return { stdout: text, stdoutBytes: bytes, stderr: this.err.buffer.toString('utf8'), exitCode, json, calls: this.calls, refused, overflow };
+    return { stdout: text, stdoutBytes: bytes, stderr: this.err.buffer.toString('utf8'), exitCode, json, calls: this.calls, refused, overflow, timedOut };
   }
 }
 

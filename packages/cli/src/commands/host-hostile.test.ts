@@ -25,6 +25,41 @@ case "$1" in
 esac
 `;
 
+
+/** Pids of live (not zombie) processes whose environment holds NAME=VALUE. */
+function pidsWithEnv(name: string, value: string): number[] {
+  const want = `${name}=${value}`;
+  const pids: number[] = [];
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
+    try {
+      if (!fs.readFileSync(`/proc/${e}/environ`, 'latin1').split('\0').includes(want)) continue;
+      const stat = fs.readFileSync(`/proc/${e}/stat`, 'latin1');
+      if (stat.slice(stat.lastIndexOf(')') + 2)[0] === 'Z') continue;
+      pids.push(Number(e));
+    } catch {
+      /* gone, or not ours */
+    }
+  }
+  return pids;
+}
+const until = async (f: () => boolean, ms: number) => {
+  const end = Date.now() + ms;
+  while (!f()) {
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+};
+/** Max VmRSS (KiB) of a live process, read from /proc. */
+const rssKiB = (pid: number) => {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'latin1'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+};
+
 describe('bx-provider-kit host: hostile input (issue 15)', function () {
   this.timeout(120000);
   let dir: string;
@@ -158,6 +193,92 @@ describe('bx-provider-kit host: hostile input (issue 15)', function () {
       const r = host(['-a', 'order_to_host', '--provider', 'p', '--task_id', '7', '-o', 'json'], { root });
       expect(r.code, r.stderr).to.equal(0);
       expect(fs.readdirSync(path.join(root, 'pool'))).to.deep.equal(['hosts.json']);
+    });
+  });
+
+  /** ROOT with one provider NAME whose bin/NAME is `body` (bash). */
+  const rootWith = (sub: string, name: string, body: string) => {
+    const root = path.join(dir, sub);
+    fs.mkdirSync(path.join(root, 'providers', name, 'bin'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'providers', name, 'bin', name), `#!/bin/bash\n${body}\n`, { mode: 0o755 });
+    return root;
+  };
+  const HELP = '{"options":["help","configs"],"status":"enabled"}';
+
+  describe('item 11: --call-timeout', () => {
+    it('a killed call is said on stderr, answers nothing, exits 2 (not "return empty string")', () => {
+      const root = rootWith('slow', 'slow', `[ "$1" = help ] && { echo '${HELP}'; exit 0; }\nsleep 30\necho '{"configurations":[]}'`);
+      const t = Date.now();
+      const r = host(['-a', 'configs', '--provider', 'slow', '-o', 'json', '--call-timeout', '1'], { root });
+      expect(Date.now() - t).to.be.below(20000);
+      expect(r.code, r.stderr).to.equal(2);
+      expect(r.stdout).to.equal('');
+      expect(r.stderr).to.match(/^bx-provider-kit host: the plugin call `.*\/slow configs` did not end within the call timeout \(1000 ms\); the emulator killed its process group/);
+    });
+
+    it('a value past what Node can time is refused in one line; the largest one works', () => {
+      const root = rootWith('big-timeout', 'ok', `echo '${HELP}'`);
+      let r = host(['-a', 'status', '--provider', 'ok', '-o', 'json', '--call-timeout', '3000000'], { root });
+      expect(r.code).to.equal(2);
+      oneLine(r.stderr);
+      expect(r.stderr).to.match(/--call-timeout 3000000 is too long: at most 2147483 seconds/);
+      r = host(['-a', 'status', '--provider', 'ok', '-o', 'json', '--call-timeout', '2147483'], { root });
+      expect(r.code, r.stderr).to.equal(0);
+      expect(JSON.parse(r.stdout).params.provider_options.ok.status).to.equal('enabled');
+    });
+
+    for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+      for (const timeout of [[], ['--call-timeout', '600']]) {
+        it(`${sig}${timeout.length ? ' with --call-timeout' : ''}: the plugin and its children die with the kit`, async () => {
+          const mark = `bxk-${process.pid}-${sig}-${timeout.length}`;
+          const root = rootWith(`sig-${sig}-${timeout.length}`, 'hang', 'sleep 300 &\nsleep 300\n');
+          const c = spawn(process.execPath, [MAIN, 'host', '--root', root, '-a', 'status', '--provider', 'hang', ...timeout], {
+            cwd: dir,
+            env: { ...process.env, BXK_MARK: mark },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
+          let stderr = '';
+          c.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+          const closed = new Promise<number | null>((resolve) => c.on('close', (n) => resolve(n)));
+          // the kit, bash and its two sleeps
+          expect(await until(() => pidsWithEnv('BXK_MARK', mark).length >= 4, 20000), 'plugin started').to.equal(true);
+          c.kill(sig);
+          expect(await closed, stderr).to.equal(code);
+          expect(stderr).to.include(`bx-provider-kit host: ${sig}: killed the running plugin call`);
+          const gone = await until(() => pidsWithEnv('BXK_MARK', mark).length === 0, 10000);
+          for (const p of pidsWithEnv('BXK_MARK', mark)) process.kill(p, 'SIGKILL');
+          expect(gone, 'processes left behind').to.equal(true);
+        });
+      }
+    }
+  });
+
+  describe('item 3: plugin stderr is forwarded with back-pressure', () => {
+    it('768 MiB on stderr into a reader that does not read: the kit stays far below that, then delivers every byte', async () => {
+      const MiB = 1024 * 1024;
+      const root = rootWith('noisy', 'noisy', `[ "$1" = help ] && { head -c ${768 * MiB} /dev/zero >&2; echo '${HELP}'; }`);
+      const c = spawn(process.execPath, [MAIN, 'host', '--root', root, '-a', 'status', '--provider', 'noisy', '-o', 'json'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      c.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+      const closed = new Promise<number | null>((resolve) => c.on('close', (n) => resolve(n)));
+      // not reading stderr: without back-pressure the kit would buffer all the plugin writes
+      c.stderr.pause();
+      let max = 0;
+      const end = Date.now() + 4000;
+      while (Date.now() < end) {
+        max = Math.max(max, rssKiB(c.pid!));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      let bytes = 0;
+      c.stderr.on('data', (b: Buffer) => {
+        bytes += b.length;
+        max = Math.max(max, rssKiB(c.pid!));
+      });
+      c.stderr.resume();
+      expect(await closed).to.equal(0);
+      expect(JSON.parse(stdout).params.provider_options.noisy.status).to.equal('enabled');
+      expect(bytes).to.be.at.least(768 * MiB);
+      expect(max, `max RSS ${max} KiB`).to.be.below(400 * 1024);
     });
   });
 });
