@@ -26,6 +26,8 @@ export interface VerifyResult {
   archive: string;
   name?: string;
   format: 'tar.gz' | 'zip' | 'unknown';
+  /** What the first bytes are, whatever the name says: gzip, zip, bzip2, xz, zstd, tar, empty or unknown (not an archive). */
+  detected: string;
   ok: boolean;
   entries: ArchiveEntry[];
   findings: Finding[];
@@ -62,8 +64,8 @@ export async function verifyArchive(file: string, opts: VerifyOptions = {}): Pro
   const limits = { maxEntries: opts.maxEntries ?? DEFAULT_LIMITS.maxEntries, maxBytes: opts.maxBytes ?? DEFAULT_LIMITS.maxBytes };
   const base = path.basename(file);
   const findings: Finding[] = [];
-  const result: VerifyResult = { archive: file, format: 'unknown', ok: false, entries: [], findings };
   const magic = await sniff(file);
+  const result: VerifyResult = { archive: file, format: 'unknown', detected: magic, ok: false, entries: [], findings };
 
   // ---- the file name and suffix: what the host does with it
   if (!SAFE_FILE.test(base)) {

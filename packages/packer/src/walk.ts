@@ -4,6 +4,7 @@
  * while the uncompressed bytes and the entry count are counted as they come, so a bomb is
  * stopped after maxBytes, not after it has been inflated.
  */
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import zlib from 'node:zlib';
 import { PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
@@ -60,13 +61,39 @@ export function unreadable(file: string, e: unknown): KitError {
   return new KitError(`cannot read ${file}: ${why}`);
 }
 
-/** Opens an archive for reading; an unreadable one is a KitError saying why. */
+const NOT_A_FILE: [keyof fs.Stats, string][] = [
+  ['isFIFO', 'a pipe (FIFO)'],
+  ['isSocket', 'a socket'],
+  ['isCharacterDevice', 'a character device'],
+  ['isBlockDevice', 'a block device'],
+];
+
+/**
+ * Opens an archive for reading; an unreadable one is a KitError saying why. Only regular files:
+ * the type is checked before opening (opening a FIFO with no writer blocks forever, and a pipe
+ * cannot be read twice or at an offset), and again on the open handle.
+ */
 async function openArchive(file: string): Promise<fsp.FileHandle> {
+  const notFile = (st: fs.Stats) => {
+    const kind = NOT_A_FILE.find(([m]) => (st[m] as () => boolean).call(st))?.[1];
+    if (kind) return new KitError(`cannot read ${file}: it is ${kind}, not a file; save the archive to a file first (e.g. cat > plugin.tar.gz) and give that`);
+    return undefined;
+  };
+  let fh: fsp.FileHandle;
   try {
-    return await fsp.open(file, 'r');
+    const bad = notFile(await fsp.stat(file));
+    if (bad) throw bad;
+    fh = await fsp.open(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (e) {
+    if (e instanceof KitError) throw e;
     throw unreadable(file, e);
   }
+  const bad = notFile(await fh.stat());
+  if (bad) {
+    await fh.close();
+    throw bad;
+  }
+  return fh;
 }
 
 /** Sniffs the first bytes of a file: what the container really is. */
