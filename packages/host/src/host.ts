@@ -54,9 +54,9 @@ export interface RunOptions {
   cwd?: string;
   /**
    * Budget of one plugin call, until its stdout ends and it exits; default: wait forever, as the
-   * host does. Past it the emulator kills the call's process group, stops waiting on its pipes
-   * (a process that left the group may still hold them) and goes on with what was read; the call
-   * is marked `timedOut`.
+   * host does (at most MAX_CALL_TIMEOUT_MS). Past it the emulator kills the call's process group,
+   * stops waiting on its pipes (a process that left the group may still hold them), marks the
+   * call `timedOut` and stops the run: nothing on stdout, a line on stderr, exit 2, `result.timedOut`.
    */
   callTimeoutMs?: number;
   /**
@@ -622,7 +622,7 @@ class HostRun {
    * `cap` bytes on stdout the call is killed and `overflow` set; stderr past `cap` is forwarded,
    * not kept. With `callTimeoutMs`, the plugin runs in its own process group; past the budget the
    * group is killed and, 250 ms later, pipes still held (by a process that left the group, e.g.
-   * with setsid) are abandoned: the call returns with what was read, marked `timedOut`.
+   * with setsid) are abandoned: the call returns marked `timedOut` (and the run stops, exit 2).
    */
   private spawnPlugin(words: string[]): Promise<{ stdout: Buffer; overflow: boolean; timedOut: boolean }> {
     const [file, ...args] = words;
@@ -1053,7 +1053,12 @@ class HostRun {
     const file = path.resolve(this.cwd, archive);
     if (!isFile(file)) return { error: 1, message: `bxProvider: not found ${archive}` };
     this.guard(folder, `tar xzf ${archive} -C ${folder}`);
-    if (!isDir(folder)) fs.mkdirSync(folder);
+    let mkdirFailed: unknown;
+    try {
+      if (!isDir(folder)) fs.mkdirSync(folder);
+    } catch (e) {
+      mkdirFailed = e; // unchecked there: tar -C then fails
+    }
     const m = /\.(tar\.gz|tar\.bz2|zip)\n?$/.exec(archive);
     if (!m) return { error: 1, message: 'bxProvider: not supported archive (only support tar.gz, tar.bz2, zip)' };
     const type = m[1];
@@ -1066,6 +1071,7 @@ class HostRun {
     if (!plan.ok) throw new Refused(plan.line, plan.reason);
     const line = plan.line;
     const failed: Out = { error: 1, message: `bxProvider: cmd=\`${line}\` return error: No such file or directory` };
+    if (mkdirFailed !== undefined) return { error: 1, message: `bxProvider: cmd=\`${line}\` return error: ${strerror(mkdirFailed)}` };
     const expected = type === 'zip' ? ['unzip', archive, '-d', folder] : ['tar', 'xzf', archive, '-C', folder];
     // a blank in the archive path or the provider name splits a word: tar/unzip then fail
     if (plan.words.length !== expected.length || plan.words.some((w, i) => w !== expected[i])) return failed;
@@ -1252,6 +1258,10 @@ class HostRun {
             true,
           );
           exitCode = 2;
+        } else if (!(e instanceof KitError) && typeof (e as NodeJS.ErrnoException)?.code === 'string') {
+          // the file system said no where the emulator did not expect it (an unwritable
+          // providers folder, a name too long): one line, exit 2, never a stack trace
+          throw new KitError(`host -a ${action}: ${strerror(e)} (${(e as Error).message.split('\n')[0]}); check that ${this.root} is a folder you can write`);
         } else throw e;
       }
     }

@@ -281,4 +281,28 @@ describe('bx-provider-kit host: hostile input (issue 15)', function () {
       expect(max, `max RSS ${max} KiB`).to.be.below(400 * 1024);
     });
   });
+
+  describe('item 9: file system surprises are an envelope or one line with exit 2, never "unexpected error"', () => {
+    it('a 256-byte provider name, a provider folder that is a file, a tasks/ that is a file', () => {
+      const root = rootWith('fs-surprises', 't', `[ "$1" = help ] && { echo '{"options":["help","order"],"status":"enabled"}'; exit 0; }\necho '{"task_id":"5"}'`);
+      let r = host(['-a', 'install', '--provider', 'a'.repeat(256), '-o', 'json'], { root });
+      expect(r.code).to.equal(2);
+      oneLine(r.stderr);
+      expect(r.stderr).to.match(/--provider is 256 bytes long: a folder name has at most 255/);
+      // install where providers/x is a plain file: tar -C fails, an envelope (exit 1)
+      const archive = path.join(dir, 'x.tar.gz');
+      fs.writeFileSync(archive, zlib.gzipSync(mod.tarBytes(mod.goodEntries('x'))));
+      fs.writeFileSync(path.join(root, 'providers/x'), '');
+      r = host(['-a', 'install', '--provider', 'x', '--archive', archive, '-o', 'json'], { root });
+      expect(r.code, r.stderr).to.equal(1);
+      expect(JSON.parse(r.stdout).message).to.match(/^bxProvider: cmd=`tar xzf .* -C .*\/providers\/x` return error: /);
+      expect(r.stderr).to.not.match(/unexpected error/);
+      // order where tasks/ cannot be created
+      fs.writeFileSync(path.join(root, 'providers/t/tasks'), '');
+      r = host(['-a', 'order', '--provider', 't', '--config_id', '1', '-o', 'json'], { root });
+      expect(r.code).to.equal(2);
+      oneLine(r.stderr);
+      expect(r.stderr).to.match(/^bx-provider-kit: host -a order: File exists/);
+    });
+  });
 });
