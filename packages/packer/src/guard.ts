@@ -12,11 +12,18 @@ import { KitError } from '@bx-provider-kit/schemas';
  * (Always the kernel's realpath: Node's JS `fs.realpathSync` resolves `a/..` after a link `a`
  * lexically, so `b -> a/..` with `a -> .` looks inside to it while the kernel leaves.)
  *
- * The real path `p` would have: the real path of its nearest existing ancestor with the rest of
- * `p` appended (`p` itself is not followed when it is a link: a write or remove must not follow it).
+ * The real path `p` has, or would have once created: the kernel's real path of `p` when it
+ * exists (links followed, the last one too), else that of its nearest existing ancestor with
+ * the rest of `p` appended. A dangling link counts as its own path (a write through it must
+ * use O_NOFOLLOW, as the emulator's writes do).
  */
 export function realPathOf(p: string): string {
   const abs = path.resolve(p);
+  try {
+    return fs.realpathSync.native(abs);
+  } catch {
+    /* not there (yet) */
+  }
   const rest: string[] = [path.basename(abs)];
   let dir = path.dirname(abs);
   for (;;) {
