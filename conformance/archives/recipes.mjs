@@ -34,7 +34,15 @@ export async function pluginFolder(dir, name, { body, mode = 0o755 } = {}) {
 // ------------------------------------------------------------------ a tiny tar writer
 
 const MTIME = 1_700_000_000;
-const TYPES = { file: '0', hardlink: '1', symlink: '2', char: '3', block: '4', dir: '5', fifo: '6' };
+const TYPES = { file: '0', hardlink: '1', symlink: '2', char: '3', block: '4', dir: '5', fifo: '6', pax: 'x' };
+
+/** One PAX record, "LEN key=value\n", LEN counting itself. */
+function paxRecord(key, value) {
+  const body = ` ${key}=${value}\n`;
+  let len = Buffer.byteLength(body) + 1;
+  while (String(len).length + Buffer.byteLength(body) !== len) len++;
+  return `${len}${body}`;
+}
 
 function octalField(buf, off, len, value) {
   buf.write(value.toString(8).padStart(len - 1, '0'), off, len - 1, 'ascii');
@@ -72,6 +80,11 @@ export function tarHeader({ path: p, type = 'file', mode = 0o644, size = 0, link
 export function tarBytes(entries, { end = true } = {}) {
   const parts = [];
   for (const e of entries) {
+    // e.paxPath: a PAX extended header carries the real path; the ustar name is e.path
+    if (e.paxPath !== undefined) {
+      const rec = Buffer.from(paxRecord('path', e.paxPath));
+      parts.push(tarHeader({ path: 'PaxHeader/x', type: 'pax', size: rec.length }), rec, Buffer.alloc((512 - (rec.length % 512)) % 512));
+    }
     const data = e.data === undefined ? Buffer.alloc(0) : Buffer.from(e.data);
     const type = e.type ?? (e.path.endsWith('/') ? 'dir' : 'file');
     const size = type === 'file' ? data.length : 0;
@@ -164,7 +177,7 @@ export function zipBytes(entries, { unix = true } = {}) {
   return Buffer.concat([...locals, cd, end]);
 }
 
-const goodZipEntries = (name) => [
+export const goodZipEntries = (name) => [
   { name: 'bin/' },
   { name: `bin/${name}`, data: script(name), mode: 0o755 },
   { name: 'etc/' },
@@ -431,6 +444,20 @@ export const recipes = [
     },
   },
   {
+    name: 'long-path', file: 'longpath-v1.0.tar.gz', errors: ['ARCH-FORMAT'], warnings: [],
+    about: 'a PAX header with a 1 MiB path (lib/aaaa...): GNU tar refuses it ("File name too long"); a reader that drops the header would install it under its 96-character ustar name',
+    async build(dir) {
+      return writeTarGz(dir, this.file, [...goodEntries('longpath'), { path: 'lib/', type: 'dir' }, { path: `lib/${'a'.repeat(92)}`, paxPath: `lib/${'a'.repeat(1024 * 1024)}`, data: 'x' }]);
+    },
+  },
+  {
+    name: 'long-name', file: 'longname-v1.0.tar.gz', errors: ['ARCH-FORMAT'], warnings: [],
+    about: 'lib/ holds a file whose name is 300 bytes (PAX path): past NAME_MAX, GNU tar on the host refuses it',
+    async build(dir) {
+      return writeTarGz(dir, this.file, [...goodEntries('longname'), { path: 'lib/', type: 'dir' }, { path: 'lib/short', paxPath: `lib/${'n'.repeat(300)}`, data: 'x' }]);
+    },
+  },
+  {
     name: 'fifo', file: 'fifo.tar.gz', errors: ['ARCH-SPECIAL'], warnings: [],
     about: 'etc/pipe is a fifo (reading it blocks the plugin) and etc/null a character device',
     async build(dir) {
@@ -482,6 +509,16 @@ export const recipes = [
       const out = path.join(dir, this.file);
       const data = deflatedZeros(512 * 1024 * 1024);
       await fsp.writeFile(out, zipBytes([...goodZipEntries('zipbomb'), { name: 'lib/' }, { name: 'lib/zeros', deflated: { data, size: 1024, crc: zlib.crc32(Buffer.alloc(1024)) } }]));
+      return out;
+    },
+  },
+  {
+    name: 'zip-size-claim', file: 'claim-v1.0.zip', errors: [], warnings: [],
+    about: 'a good zip whose central directory claims 4 GiB for the 143-byte lib/data.txt: unzip goes by the data and installs it; not a bomb (verify notes the claim)',
+    async build(dir) {
+      const out = path.join(dir, this.file);
+      const raw = Buffer.from('x'.repeat(143));
+      await fsp.writeFile(out, zipBytes([...goodZipEntries('claim'), { name: 'lib/' }, { name: 'lib/data.txt', deflated: { data: zlib.deflateRawSync(raw), size: 0xfffffffe, crc: zlib.crc32(raw) } }]));
       return out;
     },
   },

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { KitError } from '@bx-provider-kit/schemas';
-import { LinkTree, normEntryPath, resolveInside } from './paths.js';
+import { lengthProblem, LinkTree, normEntryPath, resolveInside } from './paths.js';
 import { DEFAULT_LIMITS, drain, readHead, sniff, walkArchive, type RawEntry } from './walk.js';
 
 export interface ExtractOptions {
@@ -28,6 +28,8 @@ function formatFor(file: string, opts: ExtractOptions): 'tar.gz' | 'zip' {
 /** Checks one entry header; throws the KitError naming the rule it breaks. */
 function check(file: string, e: RawEntry, seen: Set<string>, tree: LinkTree): void {
   const n = normEntryPath(e.path, e.dosPaths);
+  const long = lengthProblem(e.path) ?? (e.type === 'symlink' || e.type === 'hardlink' ? lengthProblem(e.linkpath ?? '', 'its link target') : undefined);
+  if (long) throw refuse(file, e.path.length > 200 ? `${e.path.slice(0, 120)}...` : e.path, long.replace(/^the path/, 'is a path that'), 'ARCH-FORMAT');
   if (n.absolute) throw refuse(file, e.path, 'is an absolute path', 'ARCH-ABSOLUTE');
   if (n.traversal) throw refuse(file, e.path, 'has ".." in its path', 'ARCH-TRAVERSAL');
   if (e.type === 'char-device' || e.type === 'block-device' || e.type === 'fifo' || e.type === 'socket') throw refuse(file, e.path, `is a ${KIND[e.type]}`, 'ARCH-SPECIAL');

@@ -28,6 +28,19 @@ export function resolveInside(fromDir: string, target: string): string | null {
   return joined === '.' ? '' : joined.replace(/\/$/, '');
 }
 
+/** What GNU tar and the kernel take on the host: a path under PATH_MAX bytes, names of at most NAME_MAX bytes. */
+export const PATH_MAX = 4096;
+export const NAME_MAX = 255;
+
+/** Why the host's tar would refuse this stored path (or link target): "File name too long". */
+export function lengthProblem(p: string, what = 'the path'): string | undefined {
+  const bytes = Buffer.byteLength(p);
+  if (bytes >= PATH_MAX) return `${what} is ${bytes} bytes: GNU tar on the host refuses it ("File name too long": PATH_MAX is ${PATH_MAX})`;
+  const long = p.split('/').find((s) => Buffer.byteLength(s) > NAME_MAX);
+  if (long !== undefined) return `${what} holds a name of ${Buffer.byteLength(long)} bytes: GNU tar on the host refuses it ("File name too long": NAME_MAX is ${NAME_MAX})`;
+  return undefined;
+}
+
 const VERSION_TAIL = /^v?\d[0-9A-Za-z.+_~-]*$/;
 
 /** The archive's base name without its suffix. */

@@ -12,6 +12,8 @@ const HOSTILE: Record<string, string> = {
   'symlink-escape': 'ARCH-LINK',
   'hardlink-escape': 'ARCH-LINK',
   'link-chain': 'ARCH-LINK',
+  'long-path': 'ARCH-FORMAT',
+  'long-name': 'ARCH-FORMAT',
   fifo: 'ARCH-SPECIAL',
   bomb: 'ARCH-LIMITS',
   'zip-slip': 'ARCH-TRAVERSAL',

@@ -71,6 +71,7 @@ export const verifyCommand: CommandModule<object, Args> = {
       if (res.name) what.push(`provider ${res.name}`);
       let out = `${path.relative(process.cwd(), file) || file}: ${what.join(', ')}\n`;
       out += formatFindings(res.findings, color);
+      for (const n of res.notes) out += `  ${paint.dim(color, `note: ${n}`)}\n`;
       out += res.ok
         ? `${paint.green(color, 'ok')}: the host can install it${res.findings.length ? ` (${countLine(res.findings)})` : ''}\n`
         : `${paint.red(color, 'not installable')}: ${countLine(res.findings)}\n`;
