@@ -391,7 +391,7 @@ export function purge(root: string, name: string): { removed: string } {
   return { removed: holder };
 }
 
-/** Rules of archive findings that would make extraction write outside the holder. */
+/** Rules of archive findings the emulator refuses to unpack: writes outside the holder, devices, and bombs (ARCH-LIMITS). */
 const OUTSIDE_RULES = new Set(['ARCH-ABSOLUTE', 'ARCH-TRAVERSAL', 'ARCH-LINK', 'ARCH-SPECIAL', 'ARCH-LIMITS']);
 
 export class Host {
@@ -1076,16 +1076,19 @@ class HostRun {
     // a blank in the archive path or the provider name splits a word: tar/unzip then fail
     if (plan.words.length !== expected.length || plan.words.some((w, i) => w !== expected[i])) return failed;
     const format = type === 'zip' ? 'zip' : 'tar.gz';
-    const refuse = (reason: string): Out => {
-      this.stderr(
-        `bx-provider-kit host: refused to unpack ${archive}: ${reason}; the real host would run \`${line}\` as root and write outside ${folder}, the emulator never does\n`,
-      );
+    const refuse = (reason: string, rule: string | undefined): Out => {
+      // say what is true: a bomb is unpacked in full (inside the folder), not written outside
+      const would =
+        rule === 'ARCH-LIMITS'
+          ? `the real host would run \`${line}\` as root and unpack all of it into ${folder}, filling the disk; the emulator stops at its limits`
+          : `the real host would run \`${line}\` as root and write outside ${folder}, the emulator never does`;
+      this.stderr(`bx-provider-kit host: refused to unpack ${archive}: ${reason}; ${would}\n`);
       return { error: 1, message: `bxProvider: cmd=\`${line}\` return error: refused by the emulator: ${reason}` };
     };
     try {
       const v = await verifyArchive(file);
       const bad = v.findings.find((f) => f.severity === 'error' && OUTSIDE_RULES.has(f.rule));
-      if (bad) return refuse(`${bad.entry ? `${bad.entry}: ` : ''}${bad.message} (${bad.rule})`);
+      if (bad) return refuse(`${bad.entry ? `${bad.entry}: ` : ''}${bad.message} (${bad.rule})`, bad.rule);
     } catch {
       /* unreadable archives are tar's problem below */
     }
@@ -1094,7 +1097,7 @@ class HostRun {
     } catch (e) {
       const msg = (e as Error).message ?? String(e);
       const rule = /\b(ARCH-[A-Z-]+)\b/.exec(msg)?.[1];
-      if (e instanceof KitError && rule && OUTSIDE_RULES.has(rule)) return refuse(msg);
+      if (e instanceof KitError && rule && OUTSIDE_RULES.has(rule)) return refuse(msg, rule);
       return failed; // not gzip / not a zip / corrupt: tar or unzip exits non-zero
     }
     return { error: 0, message: `bxProvider: unpack ${archive} to ${folder}` };

@@ -305,4 +305,19 @@ describe('bx-provider-kit host: hostile input (issue 15)', function () {
       expect(r.stderr).to.match(/^bx-provider-kit: host -a order: File exists/);
     });
   });
+
+  describe('item 19b: a tar past the entry limit', () => {
+    it('is refused with a message that says what is true (unpacked in full, not written outside)', () => {
+      const root = path.join(dir, 'many');
+      const archive = path.join(dir, 'many-v1.tar.gz');
+      const files = Array.from({ length: 10_001 }, (_, i) => ({ path: `lib/f${i}`, data: '' }));
+      fs.writeFileSync(archive, zlib.gzipSync(mod.tarBytes([...mod.goodEntries('many'), { path: 'lib/', type: 'dir' }, ...files])));
+      const r = host(['-a', 'install', '--provider', 'many', '--archive', archive, '-o', 'json'], { root });
+      expect(r.code, r.stderr).to.equal(1);
+      expect(JSON.parse(r.stdout).message).to.match(/refused by the emulator: .*more than 10000 entries.*\(ARCH-LIMITS\)/);
+      expect(r.stderr).to.match(/unpack all of it into .*\/providers\/many, filling the disk; the emulator stops at its limits/);
+      expect(r.stderr).to.not.match(/write outside/);
+      expect(fs.readdirSync(path.join(root, 'providers/many')).sort()).to.deep.equal(['bin', 'etc']);
+    });
+  });
 });
