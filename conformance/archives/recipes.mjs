@@ -36,12 +36,12 @@ export async function pluginFolder(dir, name, { body, mode = 0o755 } = {}) {
 const MTIME = 1_700_000_000;
 const TYPES = { file: '0', hardlink: '1', symlink: '2', char: '3', block: '4', dir: '5', fifo: '6', pax: 'x' };
 
-/** One PAX record, "LEN key=value\n", LEN counting itself. */
+/** One PAX record, "LEN key=value\n", LEN counting itself; value a string or raw bytes. */
 function paxRecord(key, value) {
-  const body = ` ${key}=${value}\n`;
-  let len = Buffer.byteLength(body) + 1;
-  while (String(len).length + Buffer.byteLength(body) !== len) len++;
-  return `${len}${body}`;
+  const body = Buffer.concat([Buffer.from(` ${key}=`), Buffer.from(value), Buffer.from('\n')]);
+  let len = body.length + 1;
+  while (String(len).length + body.length !== len) len++;
+  return Buffer.concat([Buffer.from(String(len)), body]);
 }
 
 function octalField(buf, off, len, value) {
@@ -50,10 +50,11 @@ function octalField(buf, off, len, value) {
 }
 
 /** One ustar header block, as a typical developer's tar writes it (uid 1000, names set). */
-export function tarHeader({ path: p, type = 'file', mode = 0o644, size = 0, linkpath = '' }) {
+export function tarHeader({ path: p, type = 'file', mode = 0o644, size = 0, linkpath = '', latin1 = false }) {
   const b = Buffer.alloc(512);
-  if (Buffer.byteLength(p) > 100) throw new Error(`recipe path too long: ${p}`);
-  b.write(p, 0, 100, 'utf8');
+  const enc = latin1 ? 'latin1' : 'utf8';
+  if (Buffer.byteLength(p, enc) > 100) throw new Error(`recipe path too long: ${p}`);
+  b.write(p, 0, 100, enc);
   octalField(b, 100, 8, mode);
   octalField(b, 108, 8, 1000);
   octalField(b, 116, 8, 1000);
@@ -82,13 +83,13 @@ export function tarBytes(entries, { end = true } = {}) {
   for (const e of entries) {
     // e.paxPath: a PAX extended header carries the real path; the ustar name is e.path
     if (e.paxPath !== undefined) {
-      const rec = Buffer.from(paxRecord('path', e.paxPath));
+      const rec = paxRecord('path', e.paxPath);
       parts.push(tarHeader({ path: 'PaxHeader/x', type: 'pax', size: rec.length }), rec, Buffer.alloc((512 - (rec.length % 512)) % 512));
     }
     const data = e.data === undefined ? Buffer.alloc(0) : Buffer.from(e.data);
     const type = e.type ?? (e.path.endsWith('/') ? 'dir' : 'file');
     const size = type === 'file' ? data.length : 0;
-    parts.push(tarHeader({ path: e.path, type, mode: e.mode ?? (type === 'dir' ? 0o755 : 0o644), size, linkpath: e.linkpath ?? '' }));
+    parts.push(tarHeader({ path: e.path, type, mode: e.mode ?? (type === 'dir' ? 0o755 : 0o644), size, linkpath: e.linkpath ?? '', latin1: e.latin1 }));
     if (size) {
       parts.push(data);
       parts.push(Buffer.alloc((512 - (size % 512)) % 512));
@@ -455,6 +456,21 @@ export const recipes = [
     about: 'lib/ holds a file whose name is 300 bytes (PAX path): past NAME_MAX, GNU tar on the host refuses it',
     async build(dir) {
       return writeTarGz(dir, this.file, [...goodEntries('longname'), { path: 'lib/', type: 'dir' }, { path: 'lib/short', paxPath: `lib/${'n'.repeat(300)}`, data: 'x' }]);
+    },
+  },
+  {
+    name: 'pax-hidden-traversal', file: 'paxhidden-v1.0.tar.gz', errors: ['ARCH-TRAVERSAL'], warnings: [],
+    about: 'lib/notes.txt in the ustar header, but a PAX path of ../../\\xff/evil (not UTF-8): GNU tar writes the PAX path, climbing out; a reader that drops the record sees lib/notes.txt',
+    async build(dir) {
+      return writeTarGz(dir, this.file, [...goodEntries('paxhidden'), { path: 'lib/', type: 'dir' }, { path: 'lib/notes.txt', paxPath: Buffer.from([...Buffer.from('../../'), 0xff, ...Buffer.from('/evil')]), data: 'x' }]);
+    },
+  },
+  {
+    name: 'non-utf8-names', file: 'bytes-v1.0.tar.gz', errors: [], warnings: [],
+    about: 'a good plugin with lib/caf\\xe9.txt (Latin-1, ustar name) and lib/\\xff\\xfe.txt (PAX path): not UTF-8; GNU tar on the host writes the bytes as they are',
+    async build(dir) {
+      const latin1 = Buffer.from([...Buffer.from('lib/caf'), 0xe9, ...Buffer.from('.txt')]).toString('latin1');
+      return writeTarGz(dir, this.file, [...goodEntries('bytes'), { path: 'lib/', type: 'dir' }, { path: latin1, latin1: true, data: 'x' }, { path: 'lib/bin.txt', paxPath: Buffer.from([...Buffer.from('lib/'), 0xff, 0xfe, ...Buffer.from('.txt')]), data: 'y' }]);
     },
   },
   {

@@ -92,26 +92,32 @@ export async function extractArchive(file: string, dest: string, opts: ExtractOp
     });
   if (!(await fsp.stat(root)).isDirectory()) throw new KitError(`cannot extract into ${dest}: it is not a folder`);
   const dirModes: { p: string; mode: number }[] = [];
+  // Paths below are byte strings (latin1: one char per byte) and reach fs as Buffers, so an entry
+  // name that is not valid UTF-8 is written with its bytes, as GNU tar on the host writes it.
+  const B = (s: string) => Buffer.from(s, 'latin1');
+  const bytes = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
+  const rootB = bytes(root);
+  const realB = (p: string) => fsp.realpath(B(p), { encoding: 'buffer' }).then((r) => r.toString('latin1'));
 
   /** Creates (0755) or walks the folders of `rel`, never leaving root; returns the real path. */
   const parentOf = async (rel: string, entry: string): Promise<string> => {
-    let cur = root;
+    let cur = rootB;
     for (const seg of rel.split('/').filter(Boolean)) {
       const next = path.join(cur, seg);
       let st: fs.Stats | undefined;
       try {
-        st = await fsp.lstat(next);
+        st = await fsp.lstat(B(next));
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       }
       if (!st) {
-        await fsp.mkdir(next, { mode: 0o755 });
-        await fsp.chmod(next, 0o755);
+        await fsp.mkdir(B(next), { mode: 0o755 });
+        await fsp.chmod(B(next), 0o755);
         cur = next;
       } else if (st.isSymbolicLink()) {
-        const real = await fsp.realpath(next).catch(() => '');
-        if (!real || !within(root, real)) throw refuse(file, entry, `goes through the link ${rel.split('/').slice(0, 1).join('/')}, which leads outside the destination`, 'ARCH-LINK');
-        if (!(await fsp.stat(real)).isDirectory()) throw new KitError(`cannot extract ${path.basename(file)}: ${entry} needs a folder where a file is`);
+        const real = await realB(next).catch(() => '');
+        if (!real || !within(rootB, real)) throw refuse(file, entry, `goes through the link ${rel.split('/').slice(0, 1).join('/')}, which leads outside the destination`, 'ARCH-LINK');
+        if (!(await fsp.stat(B(real))).isDirectory()) throw new KitError(`cannot extract ${path.basename(file)}: ${entry} needs a folder where a file is`);
         cur = real;
       } else if (st.isDirectory()) cur = next;
       else throw new KitError(`cannot extract ${path.basename(file)}: ${entry} needs a folder where the file ${seg} is (ARCH-DUPLICATE)`);
@@ -120,9 +126,9 @@ export async function extractArchive(file: string, dest: string, opts: ExtractOp
   };
 
   const writeEntry = async (e: RawEntry, body: Readable): Promise<void> => {
-    const n = normEntryPath(e.path, e.dosPaths);
+    const n = normEntryPath(e.pathBytes ? e.pathBytes.toString('latin1') : bytes(e.path), e.dosPaths);
     if (n.norm === '') {
-      if (e.type === 'directory' && e.unixMode) dirModes.push({ p: root, mode: e.mode });
+      if (e.type === 'directory' && e.unixMode) dirModes.push({ p: rootB, mode: e.mode });
       await drain(body);
       return;
     }
@@ -131,14 +137,14 @@ export async function extractArchive(file: string, dest: string, opts: ExtractOp
     const target = path.join(parent, path.posix.basename(n.norm));
     let existing: fs.Stats | undefined;
     try {
-      existing = await fsp.lstat(target);
+      existing = await fsp.lstat(B(target));
     } catch {
       /* none */
     }
     if (e.type === 'directory') {
       await drain(body);
-      if (existing && !existing.isDirectory()) await fsp.unlink(target);
-      if (!existing || !existing.isDirectory()) await fsp.mkdir(target, { mode: 0o700 });
+      if (existing && !existing.isDirectory()) await fsp.unlink(B(target));
+      if (!existing || !existing.isDirectory()) await fsp.mkdir(B(target), { mode: 0o700 });
       dirModes.push({ p: target, mode: e.mode });
       return;
     }
@@ -146,24 +152,24 @@ export async function extractArchive(file: string, dest: string, opts: ExtractOp
       await drain(body);
       throw new KitError(`cannot extract ${path.basename(file)}: ${e.path} would replace a folder (ARCH-DUPLICATE)`);
     }
-    if (existing) await fsp.unlink(target);
+    if (existing) await fsp.unlink(B(target));
     if (e.type === 'symlink') {
-      const link = e.linkpath ?? (await readHead(body, 4096)).head.toString('utf8');
+      const link = e.linkpathBytes ?? Buffer.from(e.linkpath ?? (await readHead(body, 4096)).head.toString('utf8'));
       await drain(body);
-      await fsp.symlink(link, target);
+      await fsp.symlink(link, B(target));
       return;
     }
     if (e.type === 'hardlink') {
       await drain(body);
-      const from = path.join(root, normEntryPath(e.linkpath ?? '').norm);
-      const real = await fsp.realpath(from).catch(() => '');
-      if (!real || !within(root, real)) throw refuse(file, e.path, `is a hard link to ${JSON.stringify(e.linkpath)}, which leads outside the destination`, 'ARCH-LINK');
-      await fsp.link(real, target);
+      const from = path.join(rootB, normEntryPath(e.linkpathBytes ? e.linkpathBytes.toString('latin1') : bytes(e.linkpath ?? '')).norm);
+      const real = await realB(from).catch(() => '');
+      if (!real || !within(rootB, real)) throw refuse(file, e.path, `is a hard link to ${JSON.stringify(e.linkpath)}, which leads outside the destination`, 'ARCH-LINK');
+      await fsp.link(B(real), B(target));
       return;
     }
-    const out = fs.createWriteStream(target, { flags: 'wx', mode: 0o600 });
+    const out = fs.createWriteStream(B(target) as unknown as string, { flags: 'wx', mode: 0o600 });
     await pipeline(body, out);
-    await fsp.chmod(target, e.mode & 0o7777);
+    await fsp.chmod(B(target), e.mode & 0o7777);
   };
 
   const names2 = new Set<string>();
@@ -183,5 +189,5 @@ export async function extractArchive(file: string, dest: string, opts: ExtractOp
   if (second.stopped || second.formatErrors.length) throw new KitError(`cannot extract ${path.basename(file)}: the archive changed while it was being extracted (ARCH-FORMAT)`);
 
   // folder modes last (deepest first), as tar does, so a read-only folder can still be filled
-  for (const d of dirModes.reverse()) await fsp.chmod(d.p, d.mode & 0o7777);
+  for (const d of dirModes.reverse()) await fsp.chmod(B(d.p), d.mode & 0o7777);
 }

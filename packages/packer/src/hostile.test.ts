@@ -1,5 +1,6 @@
 /** Issue 15 (hostile input), packer side: pack --out through links, size claims, path lengths. */
 import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -77,6 +78,23 @@ describe('packer: hostile input (issue 15)', function () {
       const e = await extractArchive(f, path.join(dir, 'l12', `out${bytes}`)).catch((x: unknown) => x);
       expect((e as KitError).message).to.match(/is a path that is 4096 bytes: .*\(ARCH-FORMAT\)$/);
     }
+  });
+
+  it('item 18: names that are not UTF-8 are extracted with their bytes, as GNU tar does (ustar and PAX)', async () => {
+    const file = await mod.buildRecipe('non-utf8-names', path.join(dir, 'n18'));
+    const gnu = path.join(dir, 'n18', 'gnu');
+    const kit = path.join(dir, 'n18', 'kit');
+    await fsp.mkdir(gnu);
+    execFileSync('tar', ['xzf', file, '-C', gnu]);
+    await extractArchive(file, kit);
+    const names = (d: string) => fs.readdirSync(path.join(d, 'lib'), { encoding: 'buffer' }).map((b) => b.toString('hex')).sort();
+    expect(names(kit)).to.deep.equal(names(gnu));
+    expect(names(kit)).to.include(Buffer.from([...Buffer.from('caf'), 0xe9, ...Buffer.from('.txt')]).toString('hex'));
+    expect(names(kit)).to.include(Buffer.from([0xff, 0xfe, ...Buffer.from('.txt')]).toString('hex'));
+    // a PAX path node-tar would drop (not UTF-8) is judged by what GNU tar writes
+    const hidden = await verifyArchive(await mod.buildRecipe('pax-hidden-traversal', path.join(dir, 'n18')));
+    expect(hidden.findings.map((f) => f.rule)).to.deep.equal(['ARCH-TRAVERSAL']);
+    expect(hidden.entries.map((e) => e.path)).to.include('../../\uFFFD/evil');
   });
 
   it('item 2: LinkTree resolves targets through the links placed so far, like the kernel', () => {

@@ -14,6 +14,7 @@ const HOSTILE: Record<string, string> = {
   'link-chain': 'ARCH-LINK',
   'long-path': 'ARCH-FORMAT',
   'long-name': 'ARCH-FORMAT',
+  'pax-hidden-traversal': 'ARCH-TRAVERSAL',
   fifo: 'ARCH-SPECIAL',
   bomb: 'ARCH-LIMITS',
   'zip-slip': 'ARCH-TRAVERSAL',
