@@ -692,10 +692,23 @@ class HostRun {
         }
         if (!exited) child?.kill('SIGKILL');
       };
+      // stderr held back for a slow reader (back-pressure) is still read after the call is over,
+      // for up to 5 s; then, as for a pipe a leftover process holds, the emulator stops reading
+      let errPaused = false;
+      let graceAfterResume = false;
+      let overAt = 0;
+      const grace = () =>
+        later(200, () => {
+          if (errPaused && Date.now() - overAt < 5000) graceAfterResume = true;
+          else finish();
+        });
       const check = () => {
         if (settled || !exited || !outEnded) return;
         if (errEnded) finish();
-        else later(200, () => finish());
+        else {
+          overAt = Date.now();
+          grace();
+        }
       };
       try {
         child = spawn(file, args, {
@@ -726,10 +739,17 @@ class HostRun {
         if (wait) {
           // back-pressure: the plugin blocks on its stderr as it would on a slow terminal
           c.stderr!.pause();
-          void wait.then(
-            () => c.stderr!.resume(),
-            () => c.stderr!.resume(),
-          );
+          errPaused = true;
+          const resume = () => {
+            errPaused = false;
+            if (settled) return;
+            c.stderr!.resume();
+            if (graceAfterResume) {
+              graceAfterResume = false;
+              grace();
+            }
+          };
+          void wait.then(resume, resume);
         }
       });
       c.stdout!.on('error', () => {});

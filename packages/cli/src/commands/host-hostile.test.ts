@@ -306,6 +306,22 @@ describe('bx-provider-kit host: hostile input (issue 15)', function () {
     });
   });
 
+  describe('item 3: stderr held back for a slow reader is delivered after the plugin exits', () => {
+    it('200 KiB on stderr into a pipe whose reader starts 2 s late: every byte arrives', () => {
+      const root = rootWith('late-reader', 'late', `[ "$1" = help ] && { head -c ${200 * 1024} /dev/zero >&2; echo '${HELP}'; }`);
+      const count = path.join(dir, 'late-count');
+      // a real pipe (bash process substitution), read by a reader that sleeps first
+      const r = spawnSync('bash', ['-c', '"$0" "$1" host --root "$2" -a status --provider late -o json 2> >(sleep 2; wc -c > "$3"); wait', process.execPath, MAIN, root, count], {
+        cwd: dir,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(r.status, r.stderr).to.equal(0);
+      expect(JSON.parse(r.stdout).params.provider_options.late.status).to.equal('enabled');
+      expect(fs.readFileSync(count, 'utf8').trim()).to.equal(String(200 * 1024));
+    });
+  });
+
   describe('item 19b: a tar past the entry limit', () => {
     it('is refused with a message that says what is true (unpacked in full, not written outside)', () => {
       const root = path.join(dir, 'many');
