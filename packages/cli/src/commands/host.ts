@@ -113,8 +113,8 @@ export const hostCommand: CommandModule<object, Args> = {
     const signals = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
     for (const [sig, code] of Object.entries(signals)) {
       process.once(sig, () => {
-        killPluginCalls();
-        process.stderr.write(`\nbx-provider-kit host: ${sig}: killed the running plugin call and its process group\n`);
+        const n = killPluginCalls();
+        process.stderr.write(`\nbx-provider-kit host: ${sig}: ${n ? 'killed the running plugin call and its process group' : 'no plugin call was running'}\n`);
         process.exit(code);
       });
     }
