@@ -34,7 +34,15 @@ export async function pluginFolder(dir, name, { body, mode = 0o755 } = {}) {
 // ------------------------------------------------------------------ a tiny tar writer
 
 const MTIME = 1_700_000_000;
-const TYPES = { file: '0', hardlink: '1', symlink: '2', char: '3', block: '4', dir: '5', fifo: '6' };
+const TYPES = { file: '0', hardlink: '1', symlink: '2', char: '3', block: '4', dir: '5', fifo: '6', pax: 'x' };
+
+/** One PAX record, "LEN key=value\n", LEN counting itself; value a string or raw bytes. */
+function paxRecord(key, value) {
+  const body = Buffer.concat([Buffer.from(` ${key}=`), Buffer.from(value), Buffer.from('\n')]);
+  let len = body.length + 1;
+  while (String(len).length + body.length !== len) len++;
+  return Buffer.concat([Buffer.from(String(len)), body]);
+}
 
 function octalField(buf, off, len, value) {
   buf.write(value.toString(8).padStart(len - 1, '0'), off, len - 1, 'ascii');
@@ -42,10 +50,11 @@ function octalField(buf, off, len, value) {
 }
 
 /** One ustar header block, as a typical developer's tar writes it (uid 1000, names set). */
-export function tarHeader({ path: p, type = 'file', mode = 0o644, size = 0, linkpath = '' }) {
+export function tarHeader({ path: p, type = 'file', mode = 0o644, size = 0, linkpath = '', latin1 = false }) {
   const b = Buffer.alloc(512);
-  if (Buffer.byteLength(p) > 100) throw new Error(`recipe path too long: ${p}`);
-  b.write(p, 0, 100, 'utf8');
+  const enc = latin1 ? 'latin1' : 'utf8';
+  if (Buffer.byteLength(p, enc) > 100) throw new Error(`recipe path too long: ${p}`);
+  b.write(p, 0, 100, enc);
   octalField(b, 100, 8, mode);
   octalField(b, 108, 8, 1000);
   octalField(b, 116, 8, 1000);
@@ -72,10 +81,15 @@ export function tarHeader({ path: p, type = 'file', mode = 0o644, size = 0, link
 export function tarBytes(entries, { end = true } = {}) {
   const parts = [];
   for (const e of entries) {
+    // e.paxPath: a PAX extended header carries the real path; the ustar name is e.path
+    if (e.paxPath !== undefined) {
+      const rec = paxRecord('path', e.paxPath);
+      parts.push(tarHeader({ path: 'PaxHeader/x', type: 'pax', size: rec.length }), rec, Buffer.alloc((512 - (rec.length % 512)) % 512));
+    }
     const data = e.data === undefined ? Buffer.alloc(0) : Buffer.from(e.data);
     const type = e.type ?? (e.path.endsWith('/') ? 'dir' : 'file');
     const size = type === 'file' ? data.length : 0;
-    parts.push(tarHeader({ path: e.path, type, mode: e.mode ?? (type === 'dir' ? 0o755 : 0o644), size, linkpath: e.linkpath ?? '' }));
+    parts.push(tarHeader({ path: e.path, type, mode: e.mode ?? (type === 'dir' ? 0o755 : 0o644), size, linkpath: e.linkpath ?? '', latin1: e.latin1 }));
     if (size) {
       parts.push(data);
       parts.push(Buffer.alloc((512 - (size % 512)) % 512));
@@ -164,7 +178,7 @@ export function zipBytes(entries, { unix = true } = {}) {
   return Buffer.concat([...locals, cd, end]);
 }
 
-const goodZipEntries = (name) => [
+export const goodZipEntries = (name) => [
   { name: 'bin/' },
   { name: `bin/${name}`, data: script(name), mode: 0o755 },
   { name: 'etc/' },
@@ -423,6 +437,43 @@ export const recipes = [
     },
   },
   {
+    name: 'link-chain', file: 'chain-v1.0.tar.gz', errors: ['ARCH-LINK'], warnings: [],
+    about: 'lib/a -> ., lib/b -> a/.., lib/c -> b/.. ... lib/f -> e/..: each target looks inside on paper; followed one after the other, c and later climb out of providers/NAME',
+    async build(dir) {
+      const links = [['a', '.'], ['b', 'a/..'], ['c', 'b/..'], ['d', 'c/..'], ['e', 'd/..'], ['f', 'e/..']];
+      return writeTarGz(dir, this.file, [...goodEntries('chain'), { path: 'lib/', type: 'dir' }, ...links.map(([n, t]) => ({ path: `lib/${n}`, type: 'symlink', linkpath: t, mode: 0o777 }))]);
+    },
+  },
+  {
+    name: 'long-path', file: 'longpath-v1.0.tar.gz', errors: ['ARCH-FORMAT'], warnings: [],
+    about: 'a PAX header with a 1 MiB path (lib/aaaa...): GNU tar refuses it ("File name too long"); a reader that drops the header would install it under its 96-character ustar name',
+    async build(dir) {
+      return writeTarGz(dir, this.file, [...goodEntries('longpath'), { path: 'lib/', type: 'dir' }, { path: `lib/${'a'.repeat(92)}`, paxPath: `lib/${'a'.repeat(1024 * 1024)}`, data: 'x' }]);
+    },
+  },
+  {
+    name: 'long-name', file: 'longname-v1.0.tar.gz', errors: ['ARCH-FORMAT'], warnings: [],
+    about: 'lib/ holds a file whose name is 300 bytes (PAX path): past NAME_MAX, GNU tar on the host refuses it',
+    async build(dir) {
+      return writeTarGz(dir, this.file, [...goodEntries('longname'), { path: 'lib/', type: 'dir' }, { path: 'lib/short', paxPath: `lib/${'n'.repeat(300)}`, data: 'x' }]);
+    },
+  },
+  {
+    name: 'pax-hidden-traversal', file: 'paxhidden-v1.0.tar.gz', errors: ['ARCH-TRAVERSAL'], warnings: [],
+    about: 'lib/notes.txt in the ustar header, but a PAX path of ../../\\xff/evil (not UTF-8): GNU tar writes the PAX path, climbing out; a reader that drops the record sees lib/notes.txt',
+    async build(dir) {
+      return writeTarGz(dir, this.file, [...goodEntries('paxhidden'), { path: 'lib/', type: 'dir' }, { path: 'lib/notes.txt', paxPath: Buffer.from([...Buffer.from('../../'), 0xff, ...Buffer.from('/evil')]), data: 'x' }]);
+    },
+  },
+  {
+    name: 'non-utf8-names', file: 'bytes-v1.0.tar.gz', errors: [], warnings: [],
+    about: 'a good plugin with lib/caf\\xe9.txt (Latin-1, ustar name) and lib/\\xff\\xfe.txt (PAX path): not UTF-8; GNU tar on the host writes the bytes as they are',
+    async build(dir) {
+      const latin1 = Buffer.from([...Buffer.from('lib/caf'), 0xe9, ...Buffer.from('.txt')]).toString('latin1');
+      return writeTarGz(dir, this.file, [...goodEntries('bytes'), { path: 'lib/', type: 'dir' }, { path: latin1, latin1: true, data: 'x' }, { path: 'lib/bin.txt', paxPath: Buffer.from([...Buffer.from('lib/'), 0xff, 0xfe, ...Buffer.from('.txt')]), data: 'y' }]);
+    },
+  },
+  {
     name: 'fifo', file: 'fifo.tar.gz', errors: ['ARCH-SPECIAL'], warnings: [],
     about: 'etc/pipe is a fifo (reading it blocks the plugin) and etc/null a character device',
     async build(dir) {
@@ -474,6 +525,16 @@ export const recipes = [
       const out = path.join(dir, this.file);
       const data = deflatedZeros(512 * 1024 * 1024);
       await fsp.writeFile(out, zipBytes([...goodZipEntries('zipbomb'), { name: 'lib/' }, { name: 'lib/zeros', deflated: { data, size: 1024, crc: zlib.crc32(Buffer.alloc(1024)) } }]));
+      return out;
+    },
+  },
+  {
+    name: 'zip-size-claim', file: 'claim-v1.0.zip', errors: [], warnings: [],
+    about: 'a good zip whose central directory claims 4 GiB for the 143-byte lib/data.txt: unzip goes by the data and installs it; not a bomb (verify notes the claim)',
+    async build(dir) {
+      const out = path.join(dir, this.file);
+      const raw = Buffer.from('x'.repeat(143));
+      await fsp.writeFile(out, zipBytes([...goodZipEntries('claim'), { name: 'lib/' }, { name: 'lib/data.txt', deflated: { data: zlib.deflateRawSync(raw), size: 0xfffffffe, crc: zlib.crc32(raw) } }]));
       return out;
     },
   },

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { KitError } from '@bx-provider-kit/schemas';
-import { extractArchive, verifyArchive } from '@bx-provider-kit/packer';
+import { extractArchive, isRealInside, realPathOf, verifyArchive } from '@bx-provider-kit/packer';
 import {
   decodeJsonPP,
   encodeJsonPP,
@@ -54,9 +54,9 @@ export interface RunOptions {
   cwd?: string;
   /**
    * Budget of one plugin call, until its stdout ends and it exits; default: wait forever, as the
-   * host does. Past it the emulator kills the call's process group, stops waiting on its pipes
-   * (a process that left the group may still hold them) and goes on with what was read; the call
-   * is marked `timedOut`.
+   * host does (at most MAX_CALL_TIMEOUT_MS). Past it the emulator kills the call's process group,
+   * stops waiting on its pipes (a process that left the group may still hold them), marks the
+   * call `timedOut` and stops the run: nothing on stdout, a line on stderr, exit 2, `result.timedOut`.
    */
   callTimeoutMs?: number;
   /**
@@ -67,8 +67,12 @@ export interface RunOptions {
   maxOutputBytes?: number;
   /** The plugins' stdin: 'ignore' (default) or 'inherit' (the real host passes the caller's). */
   stdin?: 'ignore' | 'inherit';
-  /** Receives stderr (plugin stderr and the host's warnings) as it happens. */
-  onStderr?: (chunk: Buffer) => void;
+  /**
+   * Receives stderr (plugin stderr and the host's warnings) as it happens. Back-pressure: when it
+   * returns a promise (e.g. until a full `process.stderr` drains), the plugin's stderr is not read
+   * until it settles, so a plugin writing gigabytes to a slow reader costs no memory.
+   */
+  onStderr?: (chunk: Buffer) => unknown;
 }
 
 export interface PluginCall {
@@ -102,6 +106,11 @@ export interface HostResult {
    * killed the call and answered nothing on stdout, exit 2 (the real host would have buffered it all).
    */
   overflow?: { argv: string[]; limitBytes: number };
+  /**
+   * Set when a plugin call went past `callTimeoutMs`: the emulator killed its process group and
+   * answered nothing on stdout, exit 2, saying so on stderr (the real host would still be waiting).
+   */
+  timedOut?: { argv: string[]; limitMs: number };
 }
 
 /** Default of `maxOutputBytes`: 16 MiB kept of a plugin call's stdout, and of stderr. */
@@ -155,6 +164,8 @@ class Refused extends Error {
   constructor(
     readonly line: string,
     readonly reason: string,
+    /** false: not a shell line but a write or remove that would leave ROOT. */
+    readonly shell = true,
   ) {
     super(reason);
   }
@@ -169,6 +180,42 @@ class Overflow extends Error {
   ) {
     super(`stdout over ${limitBytes} bytes`);
   }
+}
+
+/** A plugin call went past `callTimeoutMs` and was killed: the real host would still be waiting (exit 2). */
+class TimedOut extends Error {
+  constructor(
+    readonly argv: string[],
+    readonly line: string,
+    readonly limitMs: number,
+  ) {
+    super(`killed after ${limitMs} ms`);
+  }
+}
+
+/** The largest timer Node keeps (2^31 - 1 ms, about 24.8 days); a longer one fires after 1 ms. */
+export const MAX_CALL_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** Plugin calls running now, in any Host of this process: what killPluginCalls() ends. */
+const live = new Set<{ pid: number; group: boolean }>();
+
+/**
+ * Kills every plugin call still running (its whole process group where it has one), e.g. from
+ * a SIGINT/SIGTERM handler before the process exits: the plugins must not outlive the host.
+ * Returns how many calls it killed.
+ */
+export function killPluginCalls(): number {
+  let n = 0;
+  for (const c of live) {
+    n++;
+    try {
+      process.kill(c.group ? -c.pid : c.pid, 'SIGKILL');
+    } catch {
+      /* gone already */
+    }
+  }
+  live.clear();
+  return n;
 }
 
 /** An Output object of the real host. */
@@ -294,15 +341,28 @@ export function initRoot(root: string, opts: { pool?: boolean } = {}): { created
   return { created: fresh, pool: hasPool(abs) };
 }
 
-/** A provider name the emulator can place under ROOT/providers, or a KitError saying why not. */
+/** NAME_MAX: the longest file name the host's file system takes (a provider name is one). */
+const NAME_MAX = 255;
+
+/**
+ * A provider name the emulator can place under ROOT/providers: one folder name (no "/", not "."
+ * or ".."), or a KitError saying why not. '' stays allowed where the real host takes it (status,
+ * orders_list: "Provider  not exist"). A "/" would let a link inside an installed provider lead
+ * anywhere (`--provider x/e/victim` through x/e -> ../..).
+ */
 function checkProviderName(base: string, name: string): void {
   if (name.includes('\0')) throw new KitError('--provider contains a NUL byte');
-  const resolved = path.resolve(base, name);
-  // '' and '.' are the providers folder itself: harmless (the real host answers "Provider  not exist")
-  if ((resolved !== base && !inside(base, resolved)) || name.split('/').some((p) => p === '..'))
+  if (name.includes('/') || name === '.' || name === '..') {
+    const leaves = name === '.' || name === '..' || name.split('/').includes('..') || path.isAbsolute(name);
     throw new KitError(
-      `--provider ${JSON.stringify(name)} leaves ${base}: the real host would create and run files outside its providers folder; the emulator refuses`,
+      leaves
+        ? `--provider ${JSON.stringify(name)} leaves ${base}: the real host would create and run files outside its providers folder; the emulator refuses`
+        : `--provider ${JSON.stringify(name)} is not one folder name: the emulator takes a single name under ${base} (no "/"), so no link inside a provider can lead it elsewhere`,
     );
+  }
+  if (Buffer.byteLength(name) > NAME_MAX) {
+    throw new KitError(`--provider is ${Buffer.byteLength(name)} bytes long: a folder name has at most ${NAME_MAX} (NAME_MAX); use a short provider name`);
+  }
 }
 
 /** Kit-only: really removes ROOT/providers/NAME (the real `uninstall` deletes nothing, see host-observed j). */
@@ -317,12 +377,21 @@ export function purge(root: string, name: string): { removed: string } {
   } catch {
     throw new KitError(`no provider folder ${holder} to purge`);
   }
-  if (st.isSymbolicLink()) fs.unlinkSync(holder);
-  else fs.rmSync(holder, { recursive: true, force: true });
+  // never follow a link: a linked provider loses its link, never what it points at
+  try {
+    if (st.isSymbolicLink()) fs.unlinkSync(holder);
+    else {
+      if (!isRealInside(base, holder, { allowRoot: false })) throw new KitError(`refusing to purge ${holder}: it resolves to ${realPathOf(holder)}, outside ${base}`);
+      fs.rmSync(holder, { recursive: true, force: true });
+    }
+  } catch (e) {
+    if (e instanceof KitError) throw e;
+    throw new KitError(`cannot purge ${holder}: ${strerror(e)}`);
+  }
   return { removed: holder };
 }
 
-/** Rules of archive findings that would make extraction write outside the holder. */
+/** Rules of archive findings the emulator refuses to unpack: writes outside the holder, devices, and bombs (ARCH-LIMITS). */
 const OUTSIDE_RULES = new Set(['ARCH-ABSOLUTE', 'ARCH-TRAVERSAL', 'ARCH-LINK', 'ARCH-SPECIAL', 'ARCH-LIMITS']);
 
 export class Host {
@@ -348,6 +417,10 @@ export class Host {
   async run(opts: RunOptions = {}): Promise<HostResult> {
     const cap = opts.maxOutputBytes;
     if (cap !== undefined && (!Number.isSafeInteger(cap) || cap < 1)) throw new KitError(`maxOutputBytes must be a positive integer, not ${String(cap)}`);
+    const t = opts.callTimeoutMs;
+    if (t !== undefined && (!Number.isInteger(t) || t < 1 || t > MAX_CALL_TIMEOUT_MS)) {
+      throw new KitError(`callTimeoutMs must be a whole number of milliseconds from 1 to ${MAX_CALL_TIMEOUT_MS} (about 24 days), not ${String(t)}`);
+    }
     initRoot(this.root, { pool: this.pool });
     return new HostRun(this.root, opts).run();
   }
@@ -444,14 +517,15 @@ class HostRun {
    * stderr of the run: forwarded to onStderr as it comes (the real host passes its plugins'
    * stderr straight through), kept in the result up to the cap, then one kit note.
    */
-  stderr(text: string | Buffer, kit = false): void {
+  stderr(text: string | Buffer, kit = false): Promise<unknown> | undefined {
     const b = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
-    if (!b.length) return;
+    if (!b.length) return undefined;
     // the emulator's own closing messages are kept even past the cap
     if (kit) this.err.append(b);
     else this.err.push(b);
-    this.o.onStderr?.(b);
     this.lastErrByte = b[b.length - 1];
+    const r = this.o.onStderr?.(b);
+    return r instanceof Promise ? r : undefined;
   }
 
   /** Once the run is over: says that stderr went past the cap (at the end, never inside a plugin's output). */
@@ -460,6 +534,13 @@ class HostRun {
     const note = `bx-provider-kit host: more than ${sizeText(this.cap)} on stderr; the emulator kept only the first ${sizeText(this.cap)} in its result and forwarded all of it (the real host passes stderr through)\n`;
     this.err.append(Buffer.from(`${this.err.endsLine ? '' : '\n'}${note}`));
     this.o.onStderr?.(Buffer.from(`${this.lastErrByte === 0x0a ? '' : '\n'}${note}`));
+  }
+
+  /** Before a write or remove: `p` must lie inside ROOT by its real path, else the run is refused (exit 2). */
+  guard(p: string, line: string): void {
+    if (!isRealInside(this.root, p)) {
+      throw new Refused(line, `${p} resolves to ${realPathOf(p)}, outside ${this.root}: a link leads out of the emulator's root; it never writes there`, false);
+    }
   }
 
   warn(msg: string, file: string, line: number): void {
@@ -505,8 +586,9 @@ class HostRun {
     const plan = planShellLine(segs);
     if (!plan.ok) throw new Refused(plan.line, plan.reason);
     const line = plan.line;
-    const { stdout, overflow } = await this.spawnPlugin(plan.words);
+    const { stdout, overflow, timedOut } = await this.spawnPlugin(plan.words);
     if (overflow) throw new Overflow(plan.words, line, this.cap);
+    if (timedOut) throw new TimedOut(plan.words, line, this.o.callTimeoutMs!);
     if (stdout.length === 0 || (stdout.length === 1 && stdout[0] === 0x0a)) {
       return { error: 1, message: `bxProvider::executeProviderCmd: Command \`${line}\` return empty string` };
     }
@@ -540,9 +622,9 @@ class HostRun {
    * `cap` bytes on stdout the call is killed and `overflow` set; stderr past `cap` is forwarded,
    * not kept. With `callTimeoutMs`, the plugin runs in its own process group; past the budget the
    * group is killed and, 250 ms later, pipes still held (by a process that left the group, e.g.
-   * with setsid) are abandoned: the call returns with what was read, marked `timedOut`.
+   * with setsid) are abandoned: the call returns marked `timedOut` (and the run stops, exit 2).
    */
-  private spawnPlugin(words: string[]): Promise<{ stdout: Buffer; overflow: boolean }> {
+  private spawnPlugin(words: string[]): Promise<{ stdout: Buffer; overflow: boolean; timedOut: boolean }> {
     const [file, ...args] = words;
     const started = Date.now();
     const timeout = this.o.callTimeoutMs;
@@ -561,6 +643,11 @@ class HostRun {
       const timers: NodeJS.Timeout[] = [];
       const later = (ms: number, f: () => void) => timers.push(setTimeout(f, ms));
       let child: ChildProcess | undefined;
+      let entry: { pid: number; group: boolean } | undefined;
+      // its own process group, so a kill (timeout, overflow, a signal to the kit) reaches its
+      // children too; not when it shares the caller's terminal, where it must stay in the
+      // foreground group to read it (and Ctrl-C reaches it directly)
+      const detached = timeout !== undefined || !(this.o.stdin === 'inherit' && process.stdin.isTTY);
       const finish = (code?: number | null) => {
         if (settled) return;
         settled = true;
@@ -582,7 +669,8 @@ class HostRun {
           stdoutTruncated: out.truncated,
           stderrTruncated: err.truncated,
         });
-        resolve({ stdout, overflow });
+        if (entry) live.delete(entry);
+        resolve({ stdout, overflow, timedOut });
       };
       const spawnFailed = (code: string | undefined) => {
         // what /bin/sh prints when it cannot run the first word
@@ -595,7 +683,7 @@ class HostRun {
       const killAll = () => {
         const pid = child?.pid;
         if (pid === undefined) return;
-        if (timeout !== undefined) {
+        if (detached) {
           try {
             process.kill(-pid, 'SIGKILL'); // the whole group (detached below), whether the plugin exited or not
           } catch {
@@ -604,18 +692,32 @@ class HostRun {
         }
         if (!exited) child?.kill('SIGKILL');
       };
+      // stderr held back for a slow reader (back-pressure) is still read after the call is over,
+      // for up to 5 s; then, as for a pipe a leftover process holds, the emulator stops reading
+      let errPaused = false;
+      let graceAfterResume = false;
+      let overAt = 0;
+      const grace = () =>
+        later(200, () => {
+          if (errPaused && Date.now() - overAt < 5000) graceAfterResume = true;
+          else finish();
+        });
       const check = () => {
         if (settled || !exited || !outEnded) return;
         if (errEnded) finish();
-        else later(200, () => finish());
+        else {
+          overAt = Date.now();
+          grace();
+        }
       };
       try {
         child = spawn(file, args, {
           cwd: this.cwd,
           env: this.o.env ?? process.env,
           stdio: [this.o.stdin ?? 'ignore', 'pipe', 'pipe'],
-          detached: timeout !== undefined,
+          detached,
         });
+        if (child.pid !== undefined) live.add((entry = { pid: child.pid, group: detached }));
       } catch (e) {
         spawnFailed((e as NodeJS.ErrnoException).code);
         return;
@@ -633,7 +735,22 @@ class HostRun {
       c.stderr!.on('data', (b: Buffer) => {
         if (settled) return;
         err.push(b);
-        this.stderr(b);
+        const wait = this.stderr(b);
+        if (wait) {
+          // back-pressure: the plugin blocks on its stderr as it would on a slow terminal
+          c.stderr!.pause();
+          errPaused = true;
+          const resume = () => {
+            errPaused = false;
+            if (settled) return;
+            c.stderr!.resume();
+            if (graceAfterResume) {
+              graceAfterResume = false;
+              grace();
+            }
+          };
+          void wait.then(resume, resume);
+        }
       });
       c.stdout!.on('error', () => {});
       c.stderr!.on('error', () => {});
@@ -703,6 +820,7 @@ class HostRun {
     if (this.isError(ans)) return ans;
     const hadTasks = isDir(p.tasks);
     if (!hadTasks) {
+      this.guard(p.tasks, `mkpath('${p.tasks}')`);
       fs.mkdirSync(p.tasks, { recursive: true });
       fs.chmodSync(p.tasks, 0o750); // mkpath(..., 0770) under root's umask 022
     }
@@ -720,9 +838,10 @@ class HostRun {
         `the plugin's task_id ${JSON.stringify(ts)} makes the task file ${resolved}, outside ${p.tasks}; the real host would create or truncate it`,
       );
     }
+    this.guard(resolved, `open(my $th, '>', '${taskFile}')`);
     try {
       const existed = fs.existsSync(resolved);
-      fs.writeFileSync(resolved, '');
+      writeNoFollow(resolved, Buffer.alloc(0));
       if (!existed) fs.chmodSync(resolved, 0o644);
     } catch (e) {
       return { error: 1, message: `bxProvider::order2Provider: Cannot save ${taskFile}: ${strerror(e)}` };
@@ -799,6 +918,7 @@ class HostRun {
       if (!inside(p.tasks, taskFile)) {
         throw new Refused(`open(my $fh, '>', '${taskFile}')`, `task_id ${JSON.stringify(taskId)} names ${path.resolve(taskFile)}, outside ${p.tasks}; the real host would overwrite it`);
       }
+      this.guard(taskFile, `open(my $fh, '>', '${taskFile}')`);
       const pooled = hasPool(this.root);
       const fail = (message: string): Out => {
         saveStatus(taskFile, 'error', message);
@@ -917,6 +1037,7 @@ class HostRun {
   async install(p: Provider, archive: string | undefined): Promise<Out> {
     const o = await p.options();
     if (!perlIs(perlStr(o.status), 'not_exists')) return { error: 1, message: `bxProvider: Provider ${p.nameStr} already exist on the host` };
+    for (const d of [this.base, p.holder, dirname(p.execute), dirname(p.config)]) this.guard(d, `mkdir('${d}')`);
     for (const d of [this.base, p.holder, dirname(p.execute), dirname(p.config)]) {
       if (!isDir(d)) {
         try {
@@ -951,7 +1072,13 @@ class HostRun {
   private async unpack(folder: string, archive: string): Promise<Out> {
     const file = path.resolve(this.cwd, archive);
     if (!isFile(file)) return { error: 1, message: `bxProvider: not found ${archive}` };
-    if (!isDir(folder)) fs.mkdirSync(folder);
+    this.guard(folder, `tar xzf ${archive} -C ${folder}`);
+    let mkdirFailed: unknown;
+    try {
+      if (!isDir(folder)) fs.mkdirSync(folder);
+    } catch (e) {
+      mkdirFailed = e; // unchecked there: tar -C then fails
+    }
     const m = /\.(tar\.gz|tar\.bz2|zip)\n?$/.exec(archive);
     if (!m) return { error: 1, message: 'bxProvider: not supported archive (only support tar.gz, tar.bz2, zip)' };
     const type = m[1];
@@ -964,20 +1091,24 @@ class HostRun {
     if (!plan.ok) throw new Refused(plan.line, plan.reason);
     const line = plan.line;
     const failed: Out = { error: 1, message: `bxProvider: cmd=\`${line}\` return error: No such file or directory` };
+    if (mkdirFailed !== undefined) return { error: 1, message: `bxProvider: cmd=\`${line}\` return error: ${strerror(mkdirFailed)}` };
     const expected = type === 'zip' ? ['unzip', archive, '-d', folder] : ['tar', 'xzf', archive, '-C', folder];
     // a blank in the archive path or the provider name splits a word: tar/unzip then fail
     if (plan.words.length !== expected.length || plan.words.some((w, i) => w !== expected[i])) return failed;
     const format = type === 'zip' ? 'zip' : 'tar.gz';
-    const refuse = (reason: string): Out => {
-      this.stderr(
-        `bx-provider-kit host: refused to unpack ${archive}: ${reason}; the real host would run \`${line}\` as root and write outside ${folder}, the emulator never does\n`,
-      );
+    const refuse = (reason: string, rule: string | undefined): Out => {
+      // say what is true: a bomb is unpacked in full (inside the folder), not written outside
+      const would =
+        rule === 'ARCH-LIMITS'
+          ? `the real host would run \`${line}\` as root and unpack all of it into ${folder}, filling the disk; the emulator stops at its limits`
+          : `the real host would run \`${line}\` as root and write outside ${folder}, the emulator never does`;
+      this.stderr(`bx-provider-kit host: refused to unpack ${archive}: ${reason}; ${would}\n`);
       return { error: 1, message: `bxProvider: cmd=\`${line}\` return error: refused by the emulator: ${reason}` };
     };
     try {
       const v = await verifyArchive(file);
       const bad = v.findings.find((f) => f.severity === 'error' && OUTSIDE_RULES.has(f.rule));
-      if (bad) return refuse(`${bad.entry ? `${bad.entry}: ` : ''}${bad.message} (${bad.rule})`);
+      if (bad) return refuse(`${bad.entry ? `${bad.entry}: ` : ''}${bad.message} (${bad.rule})`, bad.rule);
     } catch {
       /* unreadable archives are tar's problem below */
     }
@@ -986,7 +1117,7 @@ class HostRun {
     } catch (e) {
       const msg = (e as Error).message ?? String(e);
       const rule = /\b(ARCH-[A-Z-]+)\b/.exec(msg)?.[1];
-      if (e instanceof KitError && rule && OUTSIDE_RULES.has(rule)) return refuse(msg);
+      if (e instanceof KitError && rule && OUTSIDE_RULES.has(rule)) return refuse(msg, rule);
       return failed; // not gzip / not a zip / corrupt: tar or unzip exits non-zero
     }
     return { error: 0, message: `bxProvider: unpack ${archive} to ${folder}` };
@@ -1092,6 +1223,7 @@ class HostRun {
     let exitCode = 0;
     let refused: HostResult['refused'];
     let overflow: HostResult['overflow'];
+    let timedOut: HostResult['timedOut'];
     // `grep(/^$o_action$/, @script_actions)`, then the output format check
     const known = actionMatches(action);
     if (!known || !/^(json|plain|te?xt)\n?$/.test(fmt)) {
@@ -1124,8 +1256,19 @@ class HostRun {
           stdout = '';
           refused = { line: e.line, reason: e.reason };
           this.stderr(
-            `bx-provider-kit host: refused: the real bx-provider would run \`${e.line}\`, where ${e.reason}; ` +
-              `the emulator never runs a shell command line built from input (exit 2). Use task ids, config ids, names and paths made of letters, digits, '.', '_' and '-'.\n`,
+            e.shell
+              ? `bx-provider-kit host: refused: the real bx-provider would run \`${e.line}\`, where ${e.reason}; ` +
+                  `the emulator never runs a shell command line built from input (exit 2). Use task ids, config ids, names and paths made of letters, digits, '.', '_' and '-'.\n`
+              : `bx-provider-kit host: refused: the real bx-provider would do \`${e.line}\`, but ${e.reason} (exit 2)\n`,
+            true,
+          );
+          exitCode = 2;
+        } else if (e instanceof TimedOut) {
+          stdout = '';
+          timedOut = { argv: e.argv, limitMs: e.limitMs };
+          this.stderr(
+            `${this.lastErrByte === 0x0a ? '' : '\n'}bx-provider-kit host: the plugin call \`${e.line}\` did not end within the call timeout (${e.limitMs} ms); ` +
+              `the emulator killed its process group and answers nothing (exit 2); the real host has no timeout and would still be waiting\n`,
             true,
           );
           exitCode = 2;
@@ -1138,6 +1281,10 @@ class HostRun {
             true,
           );
           exitCode = 2;
+        } else if (!(e instanceof KitError) && typeof (e as NodeJS.ErrnoException)?.code === 'string') {
+          // the file system said no where the emulator did not expect it (an unwritable
+          // providers folder, a name too long): one line, exit 2, never a stack trace
+          throw new KitError(`host -a ${action}: ${strerror(e)} (${(e as Error).message.split('\n')[0]}); check that ${this.root} is a folder you can write`);
         } else throw e;
       }
     }
@@ -1152,13 +1299,23 @@ class HostRun {
         json = undefined;
       }
     }
-    return { stdout: text, stdoutBytes: bytes, stderr: this.err.buffer.toString('utf8'), exitCode, json, calls: this.calls, refused, overflow };
+    return { stdout: text, stdoutBytes: bytes, stderr: this.err.buffer.toString('utf8'), exitCode, json, calls: this.calls, refused, overflow, timedOut };
+  }
+}
+
+/** Writes a file, refusing to follow a link in its place (O_NOFOLLOW: ELOOP). */
+function writeNoFollow(file: string, data: Buffer): void {
+  const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW, 0o644);
+  try {
+    fs.writeSync(fd, data);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
 function saveStatus(file: string, status: string, message: string): void {
   try {
-    fs.writeFileSync(file, perlBytes(`${status}: ${message}`).bytes);
+    writeNoFollow(file, perlBytes(`${status}: ${message}`).bytes);
   } catch {
     /* saveStatus's failure is ignored by its callers */
   }

@@ -1,4 +1,5 @@
-export { Host, initRoot, purge, usageText, HOST_ACTIONS, OUTPUT_CAP_BYTES } from './host.js';
+export { Host, initRoot, purge, usageText, killPluginCalls, HOST_ACTIONS, OUTPUT_CAP_BYTES, MAX_CALL_TIMEOUT_MS } from './host.js';
+export { withPoolLock } from './pool.js';
 export type { HostOptions, RunOptions, HostResult, PluginCall, HostAction } from './host.js';
 export { hasPool, readPool, poolFile, isServerAddress } from './pool.js';
 export type { PoolHost, PoolInventory } from './pool.js';

@@ -138,7 +138,7 @@ describe('host emulator: limits of the emulation', function () {
       ['a plain grandchild (`sleep 300 &`)', 'sleep 300 &'],
       ['a grandchild that left the group (`setsid sleep 300 &`)', 'setsid sleep 300 &'],
     ] as const) {
-      it(`callTimeoutMs: ${what} holding stdout: the call returns within the budget + 2 s, marked timedOut, with what was read`, async () => {
+      it(`callTimeoutMs: ${what} holding stdout: the run returns within the budget + 2 s, the call marked timedOut, exit 2`, async () => {
         const e = env();
         placeScript(e.root, 'held', holder(bg));
         const { m, env: pEnv } = marked();
@@ -149,8 +149,10 @@ describe('host emulator: limits of the emulation', function () {
         expect(took, `${took} ms`).to.be.below(budget + 2000);
         expect(r.calls).to.have.length(1);
         expect(r.calls[0]).to.include({ timedOut: true, exitCode: 0 });
-        // the host reads to EOF: it would still be waiting; the emulator answers with what it read
-        expectJson(e, r, statusJson('held', ALL_OPTS));
+        // the host reads to EOF: it would still be waiting; the emulator says so and answers nothing
+        expect(r.calls[0].stdout).to.equal(GOOD_HELP.trim());
+        expect(r).to.deep.include({ exitCode: 2, stdout: '' });
+        expect(r.stderr).to.match(/did not end within the call timeout \(1000 ms\)/);
         if (bg.startsWith('setsid')) {
           // out of the emulator's reach (another session): the caller's marker finds it
           expect(pidsWithEnv(MARK, m)).to.have.length(1);

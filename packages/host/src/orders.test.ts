@@ -241,14 +241,19 @@ describe('host emulator: orders', function () {
       expect(r.calls[1].durationMs).to.be.at.least(1100);
     });
 
-    it('callTimeoutMs kills the whole process group and uses what was read', async () => {
+    it('callTimeoutMs kills the whole process group and says so: nothing on stdout, exit 2 (not an answer the plugin never gave)', async () => {
       const e = env();
       placeProbe(e.root, 'sleepy', { answers: GOOD.answers, sleep: { configs: 30 } });
       const t = Date.now();
       const r = await e.run({ action: 'configs', provider: 'sleepy', output: 'json', callTimeoutMs: 500 });
       expect(Date.now() - t).to.be.below(15000);
       expect(r.calls[1]).to.include({ timedOut: true, signal: 'SIGKILL' });
-      expectJson(e, r, '{"message":"bxProvider::executeProviderCmd: Command `/opt/webdir/providers/sleepy/bin/sleepy configs` return empty string","error":1}', 1);
+      expect(r).to.deep.include({ exitCode: 2, stdout: '' });
+      expect(r.timedOut).to.deep.equal({ argv: [path.join(e.root, 'providers/sleepy/bin/sleepy'), 'configs'], limitMs: 500 });
+      expect(r.stderr).to.equal(
+        `bx-provider-kit host: the plugin call \`${e.root}/providers/sleepy/bin/sleepy configs\` did not end within the call timeout (500 ms); ` +
+          'the emulator killed its process group and answers nothing (exit 2); the real host has no timeout and would still be waiting\n',
+      );
       expectJson(e, await e.run({ action: 'list', output: 'json', callTimeoutMs: 5000 }), '{"params":{"providers":{"sleepy":{"status":"enabled"}}}}');
     });
   });

@@ -1,7 +1,7 @@
-import fsp from 'node:fs/promises';
 import path from 'node:path';
 import * as schemas from '@bx-provider-kit/schemas';
 import { KitError, SAFE_NAME } from '@bx-provider-kit/schemas';
+import { readDocumentFile } from './guard.js';
 
 /** provider.json (schemas/provider.schema.json). */
 export interface ProviderManifest {
@@ -10,6 +10,9 @@ export interface ProviderManifest {
   description: string;
   files?: string[];
 }
+
+/** A provider.json is a few hundred bytes; 1 MiB is far past any real one. */
+export const MANIFEST_MAX_BYTES = 1024 * 1024;
 
 const KEYS = new Set(['$schema', 'name', 'version', 'description', 'files']);
 const VERSION = /^[0-9A-Za-z][0-9A-Za-z.+_~-]*$/;
@@ -62,8 +65,10 @@ export async function readManifest(dir: string): Promise<ProviderManifest> {
   const file = path.join(dir, 'provider.json');
   let text: string;
   try {
-    text = await fsp.readFile(file, 'utf8');
+    // regular files only, bounded: a FIFO would hang the read, /dev/zero fill memory
+    text = await readDocumentFile(file, MANIFEST_MAX_BYTES);
   } catch (e) {
+    if (e instanceof KitError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new KitError(`no provider.json in ${dir}: create it with {"name": "NAME", "version": "1.0.0", "description": "..."} (bx-provider-kit new writes one)`);
     throw new KitError(`cannot read ${file}: ${(e as Error).message}`);
@@ -82,7 +87,7 @@ export async function readManifest(dir: string): Promise<ProviderManifest> {
 /** The name in DIR/provider.json if it can be read, else undefined (no errors). */
 export async function peekManifestName(dir: string): Promise<string | undefined> {
   try {
-    const v = JSON.parse((await fsp.readFile(path.join(dir, 'provider.json'), 'utf8')).replace(/^\uFEFF/, '')) as { name?: unknown };
+    const v = JSON.parse((await readDocumentFile(path.join(dir, 'provider.json'), MANIFEST_MAX_BYTES)).replace(/^\uFEFF/, '')) as { name?: unknown };
     return typeof v?.name === 'string' ? v.name : undefined;
   } catch {
     return undefined;

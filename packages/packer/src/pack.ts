@@ -10,6 +10,7 @@ import { finding, hasErrors, type Finding } from './findings.js';
 import { checkFolder, crlfFinding, isScript, lineAt } from './folder.js';
 import { isIgnoredName } from './ignore.js';
 import { readManifest } from './manifest.js';
+import { realPathOf } from './guard.js';
 import { resolveInside } from './paths.js';
 import { padding, tarEnd, tarHeader } from './tarwriter.js';
 
@@ -294,9 +295,11 @@ export async function pack(dir: string, opts: PackOptions = {}): Promise<PackRes
   const dirReal = await fsp.realpath(dir);
   const extras = (manifest.files ?? []).map((f) => path.posix.normalize(f.replace(/\\/g, '/')).replace(/\/$/, ''));
   const roots = [...new Set(['bin', 'etc', 'lib', 'provider.json', ...extras])].sort(cmpBytes);
+  // by real paths: --out through a link into a packed folder would ship the previous archive
+  const outReal = realPathOf(outDir);
   for (const r of roots) {
-    const rootAbs = path.join(dirReal, r);
-    if (outDir === rootAbs || outDir.startsWith(rootAbs + path.sep)) throw new KitError(`--out ${outDir} is inside ${r}/, which is packed: write the archive elsewhere (default ./dist)`);
+    const rootAbs = realPathOf(path.join(dirReal, r));
+    if (outReal === rootAbs || outReal.startsWith(rootAbs + path.sep)) throw new KitError(`--out ${outDir} is inside ${r}/${outReal !== outDir ? ` (it resolves to ${outReal})` : ''}, which is packed: write the archive elsewhere (default ./dist)`);
   }
 
   const findings = (await checkFolder(dir, { name: manifest.name }, false)).filter((f) => f.severity === 'error');

@@ -3,7 +3,7 @@ import { SAFE_NAME } from '@bx-provider-kit/schemas';
 import { capFindings, finding, hasErrors, type Finding } from './findings.js';
 import { HEAD_BYTES, shebangProblem } from './shebang.js';
 import { isIgnoredName } from './ignore.js';
-import { fileNameAgrees, nameFromFileName, normEntryPath, resolveInside, type NormPath } from './paths.js';
+import { fileNameAgrees, lengthProblem, LinkTree, nameFromFileName, normEntryPath, resolveInside, type NormPath } from './paths.js';
 import { DEFAULT_LIMITS, readHead, sniff, walkArchive, type EntryType, type RawEntry, type WalkResult } from './walk.js';
 
 export interface VerifyOptions {
@@ -26,9 +26,13 @@ export interface VerifyResult {
   archive: string;
   name?: string;
   format: 'tar.gz' | 'zip' | 'unknown';
+  /** What the first bytes are, whatever the name says: gzip, zip, bzip2, xz, zstd, tar, empty or unknown (not an archive). */
+  detected: string;
   ok: boolean;
   entries: ArchiveEntry[];
   findings: Finding[];
+  /** Facts that are no finding, e.g. a zip entry whose directory claims another size than it inflates to. */
+  notes: string[];
 }
 
 interface Seen {
@@ -47,6 +51,13 @@ const KIND: Record<string, string> = { 'char-device': 'character device', 'block
 const SAFE_FILE = /^[A-Za-z0-9._][A-Za-z0-9._-]*$/;
 const SPECIAL: EntryType[] = ['char-device', 'block-device', 'fifo', 'socket'];
 
+/** A link that looks inside on paper but leaves through the archive's other links. */
+const chainMessage = (target: string) =>
+  `a symlink to ${JSON.stringify(target)}: followed through the links the archive places (tar and unzip create them as they come), it leads outside the provider folder; anything written or deleted through it lands anywhere, as root`;
+
+/** An entry path fit for a one-line message: a 1 MB path is shown by its start and length. */
+const shortEntry = (p: string) => (p.length > 200 ? `${p.slice(0, 120)}... (${Buffer.byteLength(p)} bytes)` : p);
+
 const octal = (m: number) => `0${(m & 0o7777).toString(8).padStart(3, '0')}`;
 
 /**
@@ -58,8 +69,8 @@ export async function verifyArchive(file: string, opts: VerifyOptions = {}): Pro
   const limits = { maxEntries: opts.maxEntries ?? DEFAULT_LIMITS.maxEntries, maxBytes: opts.maxBytes ?? DEFAULT_LIMITS.maxBytes };
   const base = path.basename(file);
   const findings: Finding[] = [];
-  const result: VerifyResult = { archive: file, format: 'unknown', ok: false, entries: [], findings };
   const magic = await sniff(file);
+  const result: VerifyResult = { archive: file, format: 'unknown', detected: magic, ok: false, entries: [], findings, notes: [] };
 
   // ---- the file name and suffix: what the host does with it
   if (!SAFE_FILE.test(base)) {
@@ -114,6 +125,9 @@ export async function verifyArchive(file: string, opts: VerifyOptions = {}): Pro
     if (raw.type === 'symlink' && raw.linkpath === undefined) raw.linkpath = head.toString('utf8');
   });
   for (const msg of walk.formatErrors) findings.push(finding('ARCH-FORMAT', 'error', base, msg));
+  for (const c of walk.sizeClaims ?? []) {
+    result.notes.push(`${c.entry}: the zip directory claims ${c.declared} bytes, it inflates to ${c.inflated} (unzip goes by the data; only inflated bytes count toward the limits)`);
+  }
   if (walk.stopped) {
     findings.push(walk.stopped.reason === 'entries'
       ? finding('ARCH-LIMITS', 'error', base, `more than ${limits.maxEntries} entries (stopped reading at ${walk.stopped.at}): the host would unpack them all`)
@@ -124,15 +138,24 @@ export async function verifyArchive(file: string, opts: VerifyOptions = {}): Pro
   // ---- per entry
   const byPath = new Map<string, Seen>();
   const noModes: Seen[] = [];
+  const tree = new LinkTree();
+  const chained = new Set<string>();
   for (const s of seen) {
     const { raw, n } = s;
     if (n.absolute) findings.push(finding('ARCH-ABSOLUTE', 'error', raw.path, 'an absolute path: older tar and unzip write it outside providers/NAME, as root'));
     if (n.traversal) findings.push(finding('ARCH-TRAVERSAL', 'error', raw.path, 'a ".." in the path writes outside providers/NAME, as root (zip-slip)'));
+    const long = lengthProblem(raw.path) ?? (raw.type === 'symlink' || raw.type === 'hardlink' ? lengthProblem(raw.linkpath ?? '', 'the link target') : undefined);
+    if (long) findings.push(finding('ARCH-FORMAT', 'error', shortEntry(raw.path), long, 'Use shorter paths and names (a plugin needs no deep or long ones).'));
     if (SPECIAL.includes(raw.type)) findings.push(finding('ARCH-SPECIAL', 'error', raw.path, `a ${KIND[raw.type]}: tar as root creates it on the host`));
     if (raw.type === 'symlink') {
       const at = resolveInside(path.posix.dirname(n.norm) === '.' ? '' : path.posix.dirname(n.norm), raw.linkpath ?? '');
       if (at === null) findings.push(finding('ARCH-LINK', 'error', raw.path, `a symlink to ${JSON.stringify(raw.linkpath)}, outside the provider folder: later writes through it land anywhere, as root`));
+      else if (!n.absolute && !n.traversal && tree.landing(n.norm, raw.linkpath ?? '') === null) {
+        chained.add(n.norm);
+        findings.push(finding('ARCH-LINK', 'error', raw.path, chainMessage(raw.linkpath ?? '')));
+      }
     }
+    if (!n.absolute && !n.traversal && n.norm !== '') tree.place(n.norm, raw.type, raw.linkpath);
     if (raw.type === 'hardlink') {
       const target = normEntryPath(raw.linkpath ?? '');
       if (target.absolute || target.traversal) findings.push(finding('ARCH-LINK', 'error', raw.path, `a hard link to ${JSON.stringify(raw.linkpath)}, outside the provider folder`));
@@ -152,6 +175,11 @@ export async function verifyArchive(file: string, opts: VerifyOptions = {}): Pro
       }
       byPath.set(n.norm, s);
     }
+  }
+  // a link judged inside when it came can leave once the links after it are in place
+  for (const l of tree.leaving()) {
+    if (chained.has(l.path) || resolveInside(path.posix.dirname(l.path) === '.' ? '' : path.posix.dirname(l.path), l.target) === null) continue;
+    findings.push(finding('ARCH-LINK', 'error', byPath.get(l.path)?.raw.path ?? l.path, chainMessage(l.target)));
   }
   // zip entries without unix modes: fatal when bin/NAME is one of them (judged with the layout
   // below); entries git archive writes without modes (non-executable files) extract 0600, fine for root

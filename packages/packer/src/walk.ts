@@ -4,6 +4,7 @@
  * while the uncompressed bytes and the entry count are counted as they come, so a bomb is
  * stopped after maxBytes, not after it has been inflated.
  */
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import zlib from 'node:zlib';
 import { PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
@@ -27,6 +28,12 @@ export interface RawEntry {
   unixMode: boolean;
   /** zip only: the entry was written by a non-unix tool, so "\" may be read as a separator. */
   dosPaths?: boolean;
+  /**
+   * tar only, when the stored path (or link target) is not valid UTF-8: its exact bytes. `path`
+   * shows them with U+FFFD; GNU tar on the host writes the bytes, and so must an extraction.
+   */
+  pathBytes?: Buffer;
+  linkpathBytes?: Buffer;
 }
 
 export interface WalkLimits {
@@ -41,6 +48,11 @@ export interface WalkResult {
   formatErrors: string[];
   entries: number;
   bytes: number;
+  /**
+   * zip entries whose directory claims another size than the bytes they inflate to: unzip goes
+   * by the data (a 143-byte entry claiming 4 GiB unzips fine), so this is reported, not judged.
+   */
+  sizeClaims?: { entry: string; declared: number; inflated: number }[];
 }
 
 /** The callback consumes `body` (reads it to the end or resumes it); it may be async. */
@@ -60,13 +72,39 @@ export function unreadable(file: string, e: unknown): KitError {
   return new KitError(`cannot read ${file}: ${why}`);
 }
 
-/** Opens an archive for reading; an unreadable one is a KitError saying why. */
+const NOT_A_FILE: [keyof fs.Stats, string][] = [
+  ['isFIFO', 'a pipe (FIFO)'],
+  ['isSocket', 'a socket'],
+  ['isCharacterDevice', 'a character device'],
+  ['isBlockDevice', 'a block device'],
+];
+
+/**
+ * Opens an archive for reading; an unreadable one is a KitError saying why. Only regular files:
+ * the type is checked before opening (opening a FIFO with no writer blocks forever, and a pipe
+ * cannot be read twice or at an offset), and again on the open handle.
+ */
 async function openArchive(file: string): Promise<fsp.FileHandle> {
+  const notFile = (st: fs.Stats) => {
+    const kind = NOT_A_FILE.find(([m]) => (st[m] as () => boolean).call(st))?.[1];
+    if (kind) return new KitError(`cannot read ${file}: it is ${kind}, not a file; save the archive to a file first (e.g. cat > plugin.tar.gz) and give that`);
+    return undefined;
+  };
+  let fh: fsp.FileHandle;
   try {
-    return await fsp.open(file, 'r');
+    const bad = notFile(await fsp.stat(file));
+    if (bad) throw bad;
+    fh = await fsp.open(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (e) {
+    if (e instanceof KitError) throw e;
     throw unreadable(file, e);
   }
+  const bad = notFile(await fh.stat());
+  if (bad) {
+    await fh.close();
+    throw bad;
+  }
+  return fh;
 }
 
 /** Sniffs the first bytes of a file: what the container really is. */
@@ -130,12 +168,161 @@ class ConsumerError extends Error {
 
 const isZlibError = (e: NodeJS.ErrnoException) => Boolean(e?.code && /^Z_|ERR_ZLIB|ERR__ZLIB/.test(e.code)) || /incorrect header check|invalid (block|stored|distance|code)|unexpected end of file/i.test(e?.message ?? '');
 
+const META_CAP = 1024 * 1024;
+const upToNul = (b: Buffer) => {
+  const z = b.indexOf(0);
+  return z < 0 ? b : b.subarray(0, z);
+};
+/** A tar number field: octal text, or base-256 (high bit set) as GNU tar writes large ones. */
+function tarNumber(b: Buffer): number {
+  if (b[0]! & 0x80) {
+    let n = b[0]! & 0x3f;
+    for (let i = 1; i < b.length; i++) n = n * 256 + b[i]!;
+    return n;
+  }
+  return parseInt(upToNul(b).toString('latin1').trim() || '0', 8) || 0;
+}
+/** The raw value bytes of the records of a PAX body, by key. */
+function paxValues(body: Buffer): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  let p = 0;
+  while (p < body.length) {
+    const sp = body.indexOf(0x20, p);
+    if (sp < 0) break;
+    const len = parseInt(body.subarray(p, sp).toString('latin1'), 10);
+    if (!(len > 0) || p + len > body.length) break;
+    const rec = body.subarray(sp + 1, p + len - 1); // without the trailing newline
+    const eq = rec.indexOf(0x3d);
+    if (eq > 0) out.set(rec.subarray(0, eq).toString('latin1'), Buffer.from(rec.subarray(eq + 1)));
+    p += len;
+  }
+  return out;
+}
+
+/**
+ * Follows the tar stream beside node-tar's parser to keep the exact bytes of each entry's path
+ * and link target (node-tar decodes them as UTF-8, turning invalid bytes into U+FFFD). Records,
+ * in stream order, one { path, linkpath } of raw bytes per entry that is not a meta header.
+ */
+interface TapName {
+  /** The path GNU tar uses: a PAX or GNU long-name record's bytes, else the header's. */
+  path: Buffer;
+  linkpath: Buffer;
+  /** The header's own (ustar) name, and whether `path` came from a meta record instead. */
+  ustar: string;
+  fromMeta: boolean;
+  linkFromMeta: boolean;
+}
+
+class TarNameTap extends Transform {
+  private readonly names: TapName[] = [];
+  private head = Buffer.alloc(0);
+  /** Bytes of the current body (with padding) still to pass. */
+  private remain = 0;
+  private meta: { type: string; parts: Buffer[]; kept: number; size: number } | undefined;
+  private pending: { path?: Buffer; linkpath?: Buffer; size?: number } = {};
+  private ended = false;
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    try {
+      if (!this.ended) this.scan(chunk);
+    } catch {
+      this.ended = true; // not a stream this reader follows: node-tar reports what is wrong
+    }
+    cb(null, chunk);
+  }
+  private scan(chunk: Buffer): void {
+    let p = 0;
+    while (p < chunk.length && !this.ended) {
+      if (this.remain > 0) {
+        const n = Math.min(this.remain, chunk.length - p);
+        const want = this.meta ? Math.min(this.meta.size, META_CAP) - this.meta.kept : 0;
+        if (want > 0) {
+          const take = chunk.subarray(p, p + Math.min(n, want));
+          this.meta!.parts.push(Buffer.from(take));
+          this.meta!.kept += take.length;
+        }
+        this.remain -= n;
+        p += n;
+        if (this.remain === 0 && this.meta) this.endMeta();
+        continue;
+      }
+      const take = chunk.subarray(p, p + 512 - this.head.length);
+      this.head = this.head.length ? Buffer.concat([this.head, take]) : Buffer.from(take);
+      p += take.length;
+      if (this.head.length === 512) {
+        const h = this.head;
+        this.head = Buffer.alloc(0);
+        this.header(h);
+      }
+    }
+  }
+  private header(h: Buffer): void {
+    if (h.every((x) => x === 0)) return; // end-of-archive blocks
+    // a header with a bad checksum is skipped, by node-tar and by GNU tar alike
+    let sum = 0;
+    for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : h[i]!;
+    if (sum !== tarNumber(h.subarray(148, 156))) return;
+    const type = String.fromCharCode(h[156]!);
+    let size = tarNumber(h.subarray(124, 136));
+    const isMeta = type === 'x' || type === 'g' || type === 'L' || type === 'K';
+    if (!isMeta && this.pending.size !== undefined) size = this.pending.size;
+    const body = type === '5' || type === '1' || type === '2' ? 0 : size;
+    const padded = Math.ceil(body / 512) * 512;
+    if (isMeta) {
+      this.meta = { type, parts: [], kept: 0, size };
+      this.remain = padded;
+      if (padded === 0) this.endMeta();
+      return;
+    }
+    let name = upToNul(h.subarray(0, 100));
+    if (h.subarray(257, 262).toString('latin1') === 'ustar') {
+      const prefix = upToNul(h.subarray(345, h[475] !== 0 ? 500 : 475));
+      if (prefix.length) name = Buffer.concat([prefix, Buffer.from('/'), name]);
+    }
+    this.names.push({
+      path: this.pending.path ?? Buffer.from(name),
+      linkpath: this.pending.linkpath ?? Buffer.from(upToNul(h.subarray(157, 257))),
+      ustar: name.toString('utf8'),
+      fromMeta: this.pending.path !== undefined,
+      linkFromMeta: this.pending.linkpath !== undefined,
+    });
+    this.pending = {};
+    this.remain = padded;
+  }
+  private endMeta(): void {
+    const m = this.meta!;
+    this.meta = undefined;
+    if (m.size > META_CAP) return;
+    const body = Buffer.concat(m.parts);
+    if (m.type === 'x') {
+      const v = paxValues(body);
+      if (v.has('path')) this.pending.path = v.get('path');
+      if (v.has('linkpath')) this.pending.linkpath = v.get('linkpath');
+      if (v.has('size')) this.pending.size = Number(v.get('size')!.toString('latin1'));
+    } else if (m.type === 'L') this.pending.path = upToNul(body);
+    else if (m.type === 'K') this.pending.linkpath = upToNul(body);
+  }
+  /**
+   * The raw names of the entry node-tar reports with `pathText`: the next one in stream order
+   * when it agrees (by its path, or by its ustar name when node-tar dropped a meta record whose
+   * bytes are not UTF-8), else the first later one with that path (node-tar skipped some).
+   */
+  claim(pathText: string): TapName | undefined {
+    const next = this.names[0];
+    if (next && (next.path.toString('utf8') === pathText || (next.fromMeta && next.ustar === pathText))) return this.names.shift();
+    const at = this.names.findIndex((n) => n.path.toString('utf8') === pathText);
+    if (at < 0) return undefined;
+    return this.names.splice(0, at + 1)[at];
+  }
+}
+
 /** Reads a gzip-compressed tar stream entry by entry. */
 export async function walkTarGz(file: string, limits: WalkLimits, onEntry: OnEntry): Promise<WalkResult> {
   const result: WalkResult = { formatErrors: [], entries: 0, bytes: 0 };
   const source = (await openArchive(file)).createReadStream({ highWaterMark: 256 * 1024 });
   const gunzip = zlib.createGunzip({ chunkSize: 64 * 1024 });
   const counter = new Counter(limits.maxBytes);
+  const tap = new TarNameTap();
   const parser = new Parser({ strict: false });
   let chain: Promise<void> = Promise.resolve();
   let failure: unknown;
@@ -153,6 +340,19 @@ export async function walkTarGz(file: string, limits: WalkLimits, onEntry: OnEnt
   });
   const handle = (e: RawEntry, entry: ReadEntry | undefined) => {
     result.entries++;
+    // names that are not valid UTF-8: keep their bytes, as the host's tar does
+    // (node-tar also drops a PAX record whose bytes are not UTF-8 and goes on with the ustar name,
+    // while GNU tar writes the record's path: judge and write that one)
+    const raw = tap.claim(e.path);
+    const notUtf8 = (b: Buffer) => !Buffer.from(b.toString('utf8')).equals(b);
+    if (raw && notUtf8(raw.path)) {
+      e.pathBytes = raw.path;
+      e.path = raw.path.toString('utf8');
+    }
+    if (raw && (e.type === 'symlink' || e.type === 'hardlink') && (raw.linkFromMeta || e.linkpath !== undefined) && notUtf8(raw.linkpath)) {
+      e.linkpathBytes = raw.linkpath;
+      e.linkpath = raw.linkpath.toString('utf8');
+    }
     if (failure !== undefined || result.entries > limits.maxEntries) {
       entry?.resume();
       if (failure === undefined) fail(new LimitStop('entries', result.entries));
@@ -184,7 +384,13 @@ export async function walkTarGz(file: string, limits: WalkLimits, onEntry: OnEnt
     handle(e, entry);
   });
   parser.on('ignoredEntry', (entry: ReadEntry) => {
-    if (entry.meta) return;
+    if (entry.meta) {
+      // node-tar drops a meta header past 1 MiB and goes on with the next header's short name;
+      // GNU tar would refuse the name it carries ("File name too long")
+      const kind = ({ ExtendedHeader: 'PAX', GlobalExtendedHeader: 'PAX global', NextFileHasLongPath: 'GNU long-name', NextFileHasLongLinkpath: 'GNU long-link' } as Record<string, string>)[entry.type] ?? entry.type;
+      result.formatErrors.push(`a ${kind} header of ${entry.size} bytes (a path or link name that long): GNU tar on the host refuses it ("File name too long")`);
+      return;
+    }
     // GNU tar extracts entries of unknown types as regular files
     handle({ path: entry.path, type: 'other', mode: (entry.mode ?? 0) & 0o7777, size: entry.size ?? 0, unixMode: true }, undefined);
   });
@@ -193,9 +399,9 @@ export async function walkTarGz(file: string, limits: WalkLimits, onEntry: OnEnt
     parser.on('close', () => resolve());
     parser.on('abort', () => resolve());
   });
-  counter.pipe(parser as unknown as NodeJS.WritableStream);
+  tap.pipe(parser as unknown as NodeJS.WritableStream);
   try {
-    await pipeline(source, gunzip, counter);
+    await pipeline(source, gunzip, counter, tap);
     await parsed;
   } catch (e) {
     fail(e);
@@ -357,12 +563,7 @@ export async function walkZip(file: string, limits: WalkLimits, onEntry: OnEntry
       result.stopped = { reason: cd.reason, at: cd.at };
       return result;
     }
-    const declared = cd.reduce((s, e) => s + e.size, 0);
-    if (declared > limits.maxBytes) {
-      result.entries = cd.length;
-      result.stopped = { reason: 'bytes', at: declared };
-      return result;
-    }
+    // sizes the directory declares are claims: only bytes actually inflated count (Counter below)
     if (cd.length === 0) result.formatErrors.push('the archive holds no entries');
     for (const e of cd) {
       result.entries++;
@@ -437,10 +638,10 @@ export async function walkZip(file: string, limits: WalkLimits, onEntry: OnEntry
         if (isZlibError(err)) result.formatErrors.push(`${e.name}: corrupt deflate data (${err.message})`);
         else if (err.code === 'ERR_STREAM_PREMATURE_CLOSE') continue;
         else throw failed;
-      } else if (counter.bytes !== e.size) {
-        result.formatErrors.push(`${e.name}: ${counter.bytes} bytes inflated, ${e.size} declared`);
       } else if ((crc >>> 0) !== e.crc) {
         result.formatErrors.push(`${e.name}: CRC mismatch (corrupt data)`);
+      } else if (counter.bytes !== e.size) {
+        (result.sizeClaims ??= []).push({ entry: e.name, declared: e.size, inflated: counter.bytes });
       }
     }
     return result;

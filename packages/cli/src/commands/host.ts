@@ -87,7 +87,7 @@ export const hostCommand: CommandModule<object, Args> = {
         ].join('\n'),
       ),
   handler: async (argv) => {
-    const { Host, initRoot, purge, poolFile } = await loadHost();
+    const { Host, initRoot, purge, poolFile, killPluginCalls, MAX_CALL_TIMEOUT_MS } = await loadHost();
     const root = rootOf(argv);
     if (argv['kit-command'] === 'purge') {
       if (!argv.provider) throw new KitError('host purge needs --provider NAME (the folder under ROOT/providers to delete)');
@@ -104,6 +104,20 @@ export const hostCommand: CommandModule<object, Args> = {
     await checkPoolFlag(root, argv);
     const timeout = argv['call-timeout'];
     if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) throw new KitError('--call-timeout takes a number of seconds above 0');
+    // Node fires a longer timer after 1 ms: every call would be killed at once
+    if (timeout !== undefined && Math.round(timeout * 1000) > MAX_CALL_TIMEOUT_MS) {
+      throw new KitError(`--call-timeout ${timeout} is too long: at most ${Math.floor(MAX_CALL_TIMEOUT_MS / 1000)} seconds (about 24 days); leave it out to wait forever, as the real host does`);
+    }
+    const callTimeoutMs = timeout !== undefined ? Math.max(1, Math.round(timeout * 1000)) : undefined;
+    // Ctrl-C, kill, a closed terminal: the plugin calls (and their children) go with the kit
+    const signals = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+    for (const [sig, code] of Object.entries(signals)) {
+      process.once(sig, () => {
+        const n = killPluginCalls();
+        process.stderr.write(`\nbx-provider-kit host: ${sig}: ${n ? 'killed the running plugin call and its process group' : 'no plugin call was running'}\n`);
+        process.exit(code);
+      });
+    }
     const host = new Host({ root, pool: argv.pool });
     const r = await host.run({
       action: last(argv.action),
@@ -116,8 +130,9 @@ export const hostCommand: CommandModule<object, Args> = {
       cwd: process.cwd(),
       env: process.env,
       stdin: 'inherit',
-      callTimeoutMs: timeout !== undefined ? Math.round(timeout * 1000) : undefined,
-      onStderr: (chunk) => process.stderr.write(chunk),
+      callTimeoutMs,
+      // with back-pressure: a plugin printing gigabytes on stderr into a slow pipe waits for it
+      onStderr: (chunk) => (process.stderr.write(chunk) ? undefined : new Promise<void>((resolve) => process.stderr.once('drain', resolve))),
     });
     process.stdout.write(r.stdoutBytes);
     process.exitCode = r.exitCode;

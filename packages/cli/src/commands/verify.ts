@@ -59,14 +59,19 @@ export const verifyCommand: CommandModule<object, Args> = {
     if (argv['max-bytes'] !== undefined) opts.maxBytes = positiveInt('max-bytes')(argv['max-bytes']);
     const { verifyArchive } = await import('@bx-provider-kit/packer');
     const res = await verifyArchive(file, opts);
+    // not an archive at all (empty, or no known container): the file cannot be read as one
+    if (res.format === 'unknown' && (res.detected === 'empty' || res.detected === 'unknown')) {
+      throw new KitError(`cannot read ${file} as an archive: ${res.detected === 'empty' ? 'the file is empty' : 'it is neither gzip-compressed tar nor zip (unknown content)'}`);
+    }
     if (argv.json) {
       process.stdout.write(JSON.stringify(res, null, 2) + '\n');
     } else {
       const color = useColor(process.stdout);
-      const what = [res.format === 'unknown' ? 'unreadable' : res.format, `${res.entries.length} entr${res.entries.length === 1 ? 'y' : 'ies'}`];
+      const what = [res.format === 'unknown' ? `${res.detected === 'tar' ? 'uncompressed tar' : `${res.detected} data`}, not what the host unpacks` : res.format, `${res.entries.length} entr${res.entries.length === 1 ? 'y' : 'ies'}`];
       if (res.name) what.push(`provider ${res.name}`);
       let out = `${path.relative(process.cwd(), file) || file}: ${what.join(', ')}\n`;
       out += formatFindings(res.findings, color);
+      for (const n of res.notes) out += `  ${paint.dim(color, `note: ${n}`)}\n`;
       out += res.ok
         ? `${paint.green(color, 'ok')}: the host can install it${res.findings.length ? ` (${countLine(res.findings)})` : ''}\n`
         : `${paint.red(color, 'not installable')}: ${countLine(res.findings)}\n`;
