@@ -40,4 +40,61 @@ describe('bx-provider-kit CLI', () => {
     expect(r.code).to.equal(0);
     expect(r.stdout).to.contain('bx-provider-kit');
   });
+
+  describe('completion of values yargs cannot know', () => {
+    const complete = (...words: string[]) => {
+      const r = kit(['--get-yargs-completions', 'bx-provider-kit', ...words]);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stderr).to.equal('');
+      return r.stdout.trimEnd().split('\n');
+    };
+    it('--reporter values, host actions and -o formats', () => {
+      expect(complete('test', 'x', '--reporter', '')).to.deep.equal(['text', 'json', 'junit', 'tap', 'github', 'gitlab']);
+      expect(complete('test', 'x', '-r', 'ju')).to.include('junit');
+      expect(complete('host', '-a', '')).to.include.members(['install', 'order_status', 'order_to_host', 'orders_list']);
+      expect(complete('host', '-a', 'list', '-o', '')).to.deep.equal(['json', 'plain']);
+    });
+    it('schema kinds for validate and schema, rule ids for --only/--skip and rules', () => {
+      expect(complete('validate', '')).to.include.members(['plugin/order_status', 'host/orders_list', 'conformance']);
+      expect(complete('schema', 'plugin/')).to.include('plugin/help');
+      const ids = complete('test', 'x', '--only', 'OUT', '');
+      expect(ids).to.include.members(['OUT', 'ARCH', 'OUT-JSON', 'HOST-ORDER-TO-HOST']);
+      expect(complete('test', 'x', '--skip', '')).to.include('RUN-SLOW');
+      expect(complete('rules', '')).to.include('HELP-STATUS');
+    });
+    it('commands and flags still come from yargs', () => {
+      expect(complete('')).to.include.members(['test', 'validate', 'host']);
+      expect(complete('test', '')).to.include.members(['--reporter', '--allow-order']);
+    });
+  });
+
+  it('colours: FORCE_COLOR turns them on off a terminal, FORCE_COLOR=0 off; NO_COLOR always wins', () => {
+    const doc = '{"task_id":"24"}';
+    const on = kit(['validate', 'plugin/order', '-'], { input: doc, env: { NO_COLOR: '', FORCE_COLOR: '1' } });
+    expect(on.stdout).to.equal('\u001b[32mok\u001b[39m: stdin is a valid plugin/order\n');
+    for (const env of [{ NO_COLOR: '', FORCE_COLOR: '0' }, { NO_COLOR: '1', FORCE_COLOR: '1' }, { NO_COLOR: '' }]) {
+      const r = kit(['validate', 'plugin/order', '-'], { input: doc, env });
+      expect(r.stdout, JSON.stringify(env)).to.equal('ok: stdin is a valid plugin/order\n');
+    }
+  });
+
+  it('new without a name and without a terminal names `bx-provider-kit new NAME`, in one line', () => {
+    const r = kit(['new']);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.equal('bx-provider-kit: name the provider: bx-provider-kit new NAME (letters, digits, _ and -, starting with a letter); there is no terminal to ask on\n');
+    expect(kit(['new', '--yes']).stderr).to.match(/^bx-provider-kit: name the provider: bx-provider-kit new NAME .*with --yes nothing is asked\n$/);
+  });
+
+  it('host --help: the epilogue is wrapped once (no paragraph broken mid-sentence)', () => {
+    const r = kit(['host', '--help']);
+    expect(r.code).to.equal(0);
+    const epilogue = r.stdout.slice(r.stdout.indexOf('Behaves like'));
+    const paragraphs = epilogue.trimEnd().split('\n\n');
+    expect(paragraphs).to.have.length(3);
+    for (const p of paragraphs) {
+      const lines = p.split('\n');
+      // every line but a paragraph's last is filled close to the width (100 off a terminal)
+      for (const l of lines.slice(0, -1)) expect(l.length, l).to.be.within(80, 100);
+    }
+  });
 });

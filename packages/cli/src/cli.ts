@@ -1,7 +1,7 @@
 import yargs from 'yargs';
 import type { Argv } from 'yargs';
 import { readFileSync } from 'node:fs';
-import { KitError } from '@bx-provider-kit/schemas';
+import { KitError, isKitError } from './errors.js';
 import { commands } from './commands/index.js';
 
 export const VERSION: string = JSON.parse(
@@ -34,10 +34,21 @@ export function buildCli(argv: string[]): Argv {
 export async function runCli(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   try {
+    // The shell asks for completions: values yargs cannot know (reporters, host actions, schema
+    // kinds, rule ids) come from completion.ts; for the rest, yargs offers commands and flags.
+    const ask = argv.indexOf('--get-yargs-completions');
+    if (ask >= 0) {
+      const { complete } = await import('./completion.js');
+      const values = await complete(argv.slice(ask + 1)).catch(() => undefined);
+      if (values) {
+        process.stdout.write(values.length ? `${values.join('\n')}\n` : '');
+        return 0;
+      }
+    }
     await buildCli(argv).parseAsync();
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
-    if (e instanceof KitError) {
+    if (isKitError(e)) {
       process.stderr.write(`bx-provider-kit: ${e.message}\n`);
       if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
       return e.exitCode;

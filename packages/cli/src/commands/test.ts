@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { KitError } from '@bx-provider-kit/schemas';
+import { KitError } from '../errors.js';
 import type { ConformanceConfig, ReporterName } from '@bx-provider-kit/conformance';
 import { paint, useColor } from '../tty.js';
 

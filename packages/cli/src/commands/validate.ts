@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { closeSync, constants as fsConstants, createReadStream, openSync, promises as fs, readSync, type Stats } from 'node:fs';
-import { KitError, getSchema, readPluginStdout, validate, type Problem } from '@bx-provider-kit/schemas';
+import type { Problem } from '@bx-provider-kit/schemas';
+import { KitError } from '../errors.js';
 import { paint, useColor } from '../tty.js';
 
 interface Args {
@@ -162,6 +163,7 @@ export const validateCommand: CommandModule<object, Args> = {
           'Exit codes: 0 valid, 1 problems found (one line each: PATH: what is wrong (RULE)), 2 bad usage, unreadable input, or input that is not JSON for other kinds.',
       ),
   handler: async (argv) => {
+    const { getSchema, readPluginStdout, validate } = await import('@bx-provider-kit/schemas');
     getSchema(argv.kind); // unknown kind: KitError listing the kinds, before reading stdin
     const { bytes, source } = await readInput(argv.file);
     let problems: Problem[];
