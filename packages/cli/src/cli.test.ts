@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('./main.js', import.meta.url));
@@ -96,5 +97,48 @@ describe('bx-provider-kit CLI', () => {
       // every line but a paragraph's last is filled close to the width (100 off a terminal)
       for (const l of lines.slice(0, -1)) expect(l.length, l).to.be.within(80, 100);
     }
+  });
+
+  describe('the bin: the bundle and its fast paths', () => {
+    const BIN = fileURLToPath(new URL('../bin/bx-provider-kit.js', import.meta.url));
+    const HELP = fileURLToPath(new URL('./help.json', import.meta.url));
+    const run = (file: string, args: string[], input = '') => {
+      const r = spawnSync(process.execPath, [file, ...args], { input, env: { ...process.env, NO_COLOR: '1' }, encoding: 'utf8', timeout: 120_000 });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    before(function () {
+      if (!existsSync(fileURLToPath(new URL('./bx-provider-kit.js', import.meta.url)))) throw new Error('dist/bx-provider-kit.js is missing: npm run build bundles the CLI');
+    });
+
+    it('--version: the same as yargs prints, without loading it', () => {
+      expect(run(BIN, ['--version'])).to.deep.equal(run(CLI, ['--version']));
+    });
+
+    it('--help and COMMAND --help: the prerendered text is exactly what yargs prints, for every command', () => {
+      const help = JSON.parse(readFileSync(HELP, 'utf8')) as { texts: Record<string, string> };
+      expect(Object.keys(help.texts)).to.include.members(['', 'test', 'validate', 'host', 'verify', 'pack', 'new', 'schema', 'rules']);
+      for (const name of Object.keys(help.texts)) {
+        const args = name ? [name, '--help'] : ['--help'];
+        const fastPath = run(BIN, args);
+        const yargs = run(CLI, args);
+        expect(fastPath, name).to.deep.equal(yargs);
+        expect(fastPath.stdout, name).to.equal(help.texts[name]);
+      }
+      expect(run(BIN, ['test', '-h'])).to.deep.equal(run(CLI, ['test', '-h']));
+    });
+
+    it('runs commands through the bundle: packages load when a command runs, their KitErrors are one line, exit 2', () => {
+      expect(run(BIN, ['validate', 'plugin/order', '-'], '{"task_id":"24"}')).to.deep.equal({ code: 0, stdout: 'ok: stdin is a valid plugin/order\n', stderr: '' });
+      const unknown = run(BIN, ['schema', 'plugin/nope']); // thrown by @bx-provider-kit/schemas
+      expect(unknown.code).to.equal(2);
+      expect(unknown.stderr).to.match(/^bx-provider-kit: unknown document kind "plugin\/nope"[^\n]*\n$/);
+      const usage = run(BIN, ['test', './x', '--frob']);
+      expect(usage.code).to.equal(2);
+      expect(usage.stderr).to.equal('bx-provider-kit: Unknown argument: frob\n');
+      const t = run(BIN, ['test', fileURLToPath(new URL('../../../conformance/plugins/good-bash', import.meta.url)), '--only', 'PKG', '-q']);
+      expect(t.code, t.stderr).to.equal(0);
+      expect(t.stdout).to.match(/\n\d+ passed, 0 failed/);
+      expect(run(BIN, ['--get-yargs-completions', 'bx-provider-kit', 'host', '-a', '']).stdout).to.contain('order_to_host\n');
+    });
   });
 });

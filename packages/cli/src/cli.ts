@@ -12,6 +12,8 @@ export const VERSION: string = JSON.parse(
 export function buildCli(argv: string[]): Argv {
   let cli = yargs(argv)
     .scriptName('bx-provider-kit')
+    // The kit speaks English; yargs' own words (Options:, Unknown argument) follow, whatever LANG says.
+    .locale('en')
     .usage('$0 <command> [options]\n\nScaffold, test, pack, verify and emulate BitrixVM provider plugins, offline.')
     .version(VERSION)
     .option('debug', { type: 'boolean', describe: 'Print stack traces of unexpected errors', global: true })
