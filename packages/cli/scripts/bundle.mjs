@@ -41,6 +41,7 @@ await build({
   external: ['@bx-provider-kit/*', 'create-provider'],
   plugins: [fastStringWidth],
   legalComments: 'eof',
+  keepNames: true, // class names stay (isKitError looks for KitError up the prototype chain)
   logLevel: 'warning',
 });
 

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('./main.js', import.meta.url));
@@ -139,6 +141,22 @@ describe('bx-provider-kit CLI', () => {
       expect(t.code, t.stderr).to.equal(0);
       expect(t.stdout).to.match(/\n\d+ passed, 0 failed/);
       expect(run(BIN, ['--get-yargs-completions', 'bx-provider-kit', 'host', '-a', '']).stdout).to.contain('order_to_host\n');
+    });
+
+    it("a KitError subclass from another package (the packer's PackRefused) keeps its exit code and one line", () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'bxk-bin-'));
+      try {
+        mkdirSync(path.join(dir, 'bin'));
+        writeFileSync(path.join(dir, 'provider.json'), '{"name":"nox","version":"1.0.0","description":"x"}\n');
+        writeFileSync(path.join(dir, 'bin', 'nox'), '#!/bin/sh\necho {}\n', { mode: 0o644 });
+        for (const file of [BIN, CLI]) {
+          const r = run(file, ['pack', dir, '--out', path.join(dir, 'out')]);
+          expect(r.code, file).to.equal(1);
+          expect(r.stderr).to.match(/\nbx-provider-kit: refusing to pack .*: 1 problem the host would trip on \(PKG-LAYOUT\)\n$/);
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 });

@@ -12,7 +12,14 @@ export class KitError extends Error {
   }
 }
 
-/** An error meant for a person (one line, an exit code), from this package or any other of the kit. */
+/**
+ * An error meant for a person (one line, an exit code), from this package or any other of the
+ * kit: a KitError, or a subclass such as the packer's PackRefused, from whichever copy of the class.
+ */
 export function isKitError(e: unknown): e is Error & { exitCode: number } {
-  return e instanceof Error && e.name === 'KitError' && typeof (e as { exitCode?: unknown }).exitCode === 'number';
+  if (!(e instanceof Error) || typeof (e as { exitCode?: unknown }).exitCode !== 'number') return false;
+  for (let p = Object.getPrototypeOf(e); p && p !== Error.prototype; p = Object.getPrototypeOf(p)) {
+    if ((p as { constructor?: { name?: string } }).constructor?.name === 'KitError') return true;
+  }
+  return false;
 }
