@@ -26,6 +26,8 @@ export function buildCli(argv: string[]): Argv {
     .wrap(Math.min(100, process.stdout.columns || 100))
     .epilogue('Exit codes: 0 success, 1 rule failures, 2 bad usage or bad input. Colours on a TTY only, never with NO_COLOR.')
     .fail((msg, err) => {
+      // yargs' own usage errors (YError, e.g. "Not enough arguments following: timeout") are bad usage too: exit 2, one line
+      if (err && err.name === 'YError') throw new KitError(err.message);
       throw err ?? new KitError(msg ?? 'bad usage');
     });
   for (const c of commands) cli = cli.command(c);

@@ -8,7 +8,7 @@ import { paint, useColor } from '../tty.js';
 interface Args {
   target?: string;
   config?: string;
-  reporter: string[];
+  reporter?: string[];
   output?: string;
   'allow-order'?: boolean;
   only?: string[];
@@ -149,7 +149,6 @@ export const testCommand: CommandModule<object, Args> = {
         alias: 'r',
         type: 'string',
         array: true,
-        default: ['text'],
         defaultDescription: 'text',
         requiresArg: true,
         describe: 'Report format: text, json, junit, tap, github (workflow commands; + job summary) or gitlab (Code Quality); NAME:FILE writes it to FILE; repeat for several',
@@ -158,7 +157,8 @@ export const testCommand: CommandModule<object, Args> = {
       .option('allow-order', { type: 'boolean', describe: 'Place orders (ORD-*, STAT-*, LIFE-*, HOST-ORDER*): ordering may cost money' })
       .option('only', { type: 'string', array: true, describe: 'Judge only these rules (ids or prefixes: OUT, HELP-STATUS, ARCH-)' })
       .option('skip', { type: 'string', array: true, describe: 'Report these rules as skipped (ids or prefixes)' })
-      .option('timeout', { type: 'string', requiresArg: true, describe: 'Hard budget per plugin call in seconds (default 10; RUN-TIMEOUT)' })
+      // a string, not a number: yargs would turn --timeout abc into NaN; parseTimeout names the value as given
+      .option('timeout', { type: 'string', requiresArg: true, describe: 'Hard budget per plugin call in seconds, 0.1 to 600 (default 10; RUN-TIMEOUT)' })
       .option('name', { type: 'string', describe: 'The provider NAME (default: provider.json, bin/, or the archive name)' })
       .option('bail', { type: 'boolean', describe: 'Stop after the first phase with a failed rule' })
       .option('force', { type: 'boolean', describe: 'Let --output replace a file that is not an earlier report' })
@@ -180,6 +180,7 @@ export const testCommand: CommandModule<object, Args> = {
   handler: async (argv) => {
     const target = argv.target;
     if (!target) throw new KitError('name the plugin to test: bx-provider-kit test DIR|ARCHIVE|EXECUTABLE');
+    if (Array.isArray(argv.reporter) && argv.reporter.length === 0) throw new KitError(`--reporter needs a format: ${CHOOSE}`);
     const specs = parseReporters(argv.reporter?.length ? argv.reporter.map(String) : ['text'], argv.output);
     const timeout = parseTimeout(argv.timeout);
     for (const x of specs) {
