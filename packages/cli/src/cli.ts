@@ -1,7 +1,7 @@
 import yargs from 'yargs';
 import type { Argv } from 'yargs';
 import { readFileSync } from 'node:fs';
-import { KitError } from '@bx-provider-kit/schemas';
+import { KitError, isKitError } from './errors.js';
 import { commands } from './commands/index.js';
 
 export const VERSION: string = JSON.parse(
@@ -12,6 +12,8 @@ export const VERSION: string = JSON.parse(
 export function buildCli(argv: string[]): Argv {
   let cli = yargs(argv)
     .scriptName('bx-provider-kit')
+    // The kit speaks English; yargs' own words (Options:, Unknown argument) follow, whatever LANG says.
+    .locale('en')
     .usage('$0 <command> [options]\n\nScaffold, test, pack, verify and emulate BitrixVM provider plugins, offline.')
     .version(VERSION)
     .option('debug', { type: 'boolean', describe: 'Print stack traces of unexpected errors', global: true })
@@ -24,6 +26,8 @@ export function buildCli(argv: string[]): Argv {
     .wrap(Math.min(100, process.stdout.columns || 100))
     .epilogue('Exit codes: 0 success, 1 rule failures, 2 bad usage or bad input. Colours on a TTY only, never with NO_COLOR.')
     .fail((msg, err) => {
+      // yargs' own usage errors (YError, e.g. "Not enough arguments following: timeout") are bad usage too: exit 2, one line
+      if (err && err.name === 'YError') throw new KitError(err.message);
       throw err ?? new KitError(msg ?? 'bad usage');
     });
   for (const c of commands) cli = cli.command(c);
@@ -34,10 +38,21 @@ export function buildCli(argv: string[]): Argv {
 export async function runCli(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   try {
+    // The shell asks for completions: values yargs cannot know (reporters, host actions, schema
+    // kinds, rule ids) come from completion.ts; for the rest, yargs offers commands and flags.
+    const ask = argv.indexOf('--get-yargs-completions');
+    if (ask >= 0) {
+      const { complete } = await import('./completion.js');
+      const values = await complete(argv.slice(ask + 1)).catch(() => undefined);
+      if (values) {
+        process.stdout.write(values.length ? `${values.join('\n')}\n` : '');
+        return 0;
+      }
+    }
     await buildCli(argv).parseAsync();
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
-    if (e instanceof KitError) {
+    if (isKitError(e)) {
       process.stderr.write(`bx-provider-kit: ${e.message}\n`);
       if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
       return e.exitCode;

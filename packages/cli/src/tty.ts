@@ -1,7 +1,14 @@
-/** Colours only on a TTY, never with NO_COLOR (https://no-color.org) or TERM=dumb. */
-export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
-  if ('NO_COLOR' in process.env && process.env.NO_COLOR !== '') return false;
-  if (process.env.TERM === 'dumb') return false;
+/**
+ * Colours only on a TTY, never with NO_COLOR (https://no-color.org) or TERM=dumb.
+ * FORCE_COLOR (as Node and most tools read it) turns them on off a terminal, e.g. in a CI
+ * log that renders ANSI colours: any value but 0/false; FORCE_COLOR=0 turns them off.
+ * NO_COLOR wins over FORCE_COLOR: the project promises "never with NO_COLOR".
+ */
+export function useColor(stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
+  if ('NO_COLOR' in env && env.NO_COLOR !== '') return false;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return !['0', 'false'].includes(force.trim().toLowerCase());
+  if (env.TERM === 'dumb') return false;
   return Boolean(stream.isTTY);
 }
 

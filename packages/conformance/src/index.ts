@@ -6,6 +6,22 @@ export { runConformance, NO_ORDER_REASON, VERSION, type RunOptions } from './run
 export type { Report, RuleResult, RuleFinding, CallRecord, HostCallRecord, ReportTarget, ReportSettings, Verdict } from './report.js';
 export { summaryLine } from './report.js';
 export { parseConfig, loadConfig, lineOfKey, DEFAULTS, CONFIG_KEYS, type ConformanceConfig, type SkipEntry } from './config.js';
-export { reporters, renderText, renderJson, renderJunit, renderTap, type ReporterName, type TextOptions } from './reporters.js';
+export {
+  reporters,
+  REPORTER_NAMES,
+  renderText,
+  renderJson,
+  renderJunit,
+  renderTap,
+  renderGithub,
+  renderGithubSummary,
+  renderGitlab,
+  ruleTimeMs,
+  locate,
+  type ReporterName,
+  type TextOptions,
+  type CodeQualityIssue,
+  type Location,
+} from './reporters.js';
 export { conformanceSuite, type SuiteOptions } from './mocha.js';
 export { runProcess, ProcessTracker, killAllGroups, OUTPUT_CAP, type ProcessSpec, type ProcessResult } from './proc.js';

@@ -1,9 +1,16 @@
-/** Reporters: text (people), json (machines), junit (CI test reports), tap. */
+/**
+ * Reporters: text (people), json (machines), junit (CI test reports), tap (TAP 14),
+ * github (workflow commands + a job summary) and gitlab (a Code Quality report).
+ * Each is a pure function of the report; the CLI decides where the text goes.
+ */
+import { createHash } from 'node:crypto';
+import path from 'node:path';
 import type { RuleArea } from '@bx-provider-kit/schemas';
 import type { Report, RuleResult } from './report.js';
 import { summaryLine } from './report.js';
 
-export type ReporterName = 'text' | 'json' | 'junit' | 'tap';
+export type ReporterName = 'text' | 'json' | 'junit' | 'tap' | 'github' | 'gitlab';
+export const REPORTER_NAMES: readonly ReporterName[] = ['text', 'json', 'junit', 'tap', 'github', 'gitlab'];
 
 type Paint = (on: boolean, s: string) => string;
 export interface TextOptions {
@@ -12,6 +19,10 @@ export interface TextOptions {
   paint?: { red: Paint; green: Paint; yellow: Paint; dim: Paint; bold: Paint };
   /** Show passed rules too (default true). */
   showPassed?: boolean;
+  /** github, gitlab: paths in annotations are made relative to this folder (the repository root; default process.cwd()). */
+  cwd?: string;
+  /** github, gitlab: the text of settings.configFile, to point budget rules at the line of their key. */
+  configText?: string;
 }
 
 const plain: Paint = (_on, s) => s;
@@ -122,6 +133,21 @@ export function renderJson(report: Report): string {
   return JSON.stringify(report, null, 2) + '\n';
 }
 
+// ---- time per rule
+
+/** The time of the calls that judged a rule (plugin calls and host round trips), in ms. */
+export function ruleTimeMs(report: Report, r: RuleResult): number {
+  if (!r.calls.length) return 0;
+  const ms = new Map<string, number>();
+  for (const c of report.calls) ms.set(c.id, c.durationMs);
+  for (const c of report.hostCalls) ms.set(c.id, c.durationMs);
+  let total = 0;
+  for (const id of r.calls) total += ms.get(id) ?? 0;
+  return total;
+}
+
+const seconds = (ms: number) => (ms / 1000).toFixed(3);
+
 // ---- JUnit
 
 const XML_BAD = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
@@ -145,15 +171,20 @@ function details(r: RuleResult): string {
   return lines.join('\n');
 }
 
-/** JUnit XML: one testcase per rule, classname by area; failures carry message and excerpt; skipped rules are <skipped>. */
+/**
+ * JUnit XML in the shape of the Jenkins xunit junit-10.xsd (what CI importers follow; the
+ * project's copy is packages/conformance/xsd/junit-10.xsd): one testcase per rule, classname by area,
+ * its time the time of the calls that judged it; failures carry message and excerpt; skipped
+ * rules are <skipped>; <testsuites> carries no `skipped` (the XSD has none there).
+ */
 export function renderJunit(report: Report): string {
   const s = report.summary;
   const suiteName = `bx-provider-kit conformance: ${report.target.name}`;
-  const time = (report.durationMs / 1000).toFixed(3);
+  const time = seconds(report.durationMs);
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
-  out.push(`<testsuites name="${xml(suiteName)}" tests="${report.rules.length}" failures="${s.failed}" errors="0" skipped="${s.skipped}" time="${time}">`);
+  out.push(`<testsuites name="${xml(suiteName)}" tests="${report.rules.length}" failures="${s.failed}" errors="0" disabled="0" time="${time}">`);
   out.push(
-    `  <testsuite name="${xml(suiteName)}" tests="${report.rules.length}" failures="${s.failed}" errors="0" skipped="${s.skipped}" time="${time}" timestamp="${xml(report.startedAt.replace(/\.\d+Z$/, ''))}">`,
+    `  <testsuite name="${xml(suiteName)}" tests="${report.rules.length}" failures="${s.failed}" errors="0" skipped="${s.skipped}" disabled="0" time="${time}" timestamp="${xml(report.startedAt.replace(/(\.\d+)?Z$/, ''))}" id="0" package="bx-provider-kit">`,
   );
   out.push('    <properties>');
   out.push(`      <property name="target" value="${xml(report.target.path)}"/>`);
@@ -162,7 +193,7 @@ export function renderJunit(report: Report): string {
   out.push('    </properties>');
   for (const r of report.rules) {
     const name = `${r.id}: ${r.title}`;
-    const head = `    <testcase classname="bx-provider-kit.${xml(r.area)}" name="${xml(name)}" time="0"`;
+    const head = `    <testcase classname="bx-provider-kit.${xml(r.area)}" name="${xml(name)}" time="${seconds(ruleTimeMs(report, r))}"`;
     if (r.status === 'passed') {
       out.push(`${head}/>`);
     } else if (r.status === 'skipped') {
@@ -179,11 +210,12 @@ export function renderJunit(report: Report): string {
 
 // ---- TAP
 
-/** TAP 13: one test point per rule; skipped rules `# SKIP reason`; failures and warnings with a YAML block. */
+/** TAP 14 (testanything.org/tap-version-14-specification): one test point per rule; skipped rules `# SKIP reason`; failures and warnings with a YAML block. */
 export function renderTap(report: Report): string {
-  const out: string[] = ['TAP version 13', `1..${report.rules.length}`];
-  const q = (s: string) => JSON.stringify(s);
-  const desc = (s: string) => s.replace(/#/g, '\\#').replace(/\n/g, ' ');
+  const out: string[] = ['TAP version 14', `1..${report.rules.length}`];
+  const q = (s: string) => JSON.stringify(s); // a JSON string is a YAML double-quoted scalar
+  // A description or a directive reason: one line, `\` and `#` escaped as TAP 14 asks.
+  const desc = (s: string) => s.replace(/[\r\n]+/g, ' ').replace(/\\/g, '\\\\').replace(/#/g, '\\#');
   report.rules.forEach((r, i) => {
     const n = i + 1;
     const d = desc(`${r.id}: ${r.title}`);
@@ -194,10 +226,12 @@ export function renderTap(report: Report): string {
       out.push('  ---');
       out.push(`  severity: ${r.status === 'failed' ? 'error' : 'warning'}`);
       out.push(`  message: ${q(r.message)}`);
+      out.push(`  duration_ms: ${ruleTimeMs(report, r)}`);
       out.push('  findings:');
       for (const f of r.findings) {
         out.push(`    - message: ${q(f.message)}`);
         if (f.call) out.push(`      call: ${q(f.call)}`);
+        if (f.entry) out.push(`      entry: ${q(f.entry)}`);
         if (f.excerpt) out.push(`      excerpt: ${q(f.excerpt)}`);
       }
       out.push(`  host: ${q(r.host)}`);
@@ -209,9 +243,176 @@ export function renderTap(report: Report): string {
   return out.join('\n') + '\n';
 }
 
+// ---- where a finding points (github, gitlab)
+
+/** The key of conformance.json that sets the budget a rule is judged against. */
+const BUDGET_KEY: Partial<Record<string, string>> = {
+  'RUN-TIMEOUT': 'callTimeoutMs',
+  'RUN-SLOW': 'slowMs',
+  'ORD-SPEED': 'slowMs',
+  'LIFE-REACHES-END': 'lifecycleTimeoutMs',
+};
+/** Rules about the first line of bin/NAME. */
+const LINE_ONE = new Set(['PKG-SHEBANG', 'ARCH-SHEBANG']);
+
+export interface Location {
+  /** A path relative to opts.cwd (the repository root), `/` separated. */
+  file: string;
+  line?: number;
+}
+
+function rel(p: string, cwd: string): string {
+  const r = path.relative(cwd, path.resolve(cwd, p));
+  return (r === '' ? '.' : r).split(path.sep).join('/');
+}
+
+function lineOf(text: string, key: string): number {
+  const i = text.indexOf(`"${key}"`);
+  return i < 0 ? 0 : text.slice(0, i).split('\n').length;
+}
+
+/**
+ * Where a failed or warned rule points, when it points somewhere in the repository: the file
+ * or archive entry of its first finding (an archive's entries are reported on the archive),
+ * the conformance.json line of the budget it was judged against, or bin/NAME for a rule
+ * judged on the plugin's calls. Undefined for a rule about something that is not a file.
+ */
+export function locate(report: Report, r: RuleResult, opts: TextOptions = {}): Location | undefined {
+  const cwd = opts.cwd ?? process.cwd();
+  const t = report.target;
+  const entry = r.findings.find((f) => f.entry)?.entry;
+  const line = LINE_ONE.has(r.id) ? 1 : undefined;
+  if (t.kind === 'archive') {
+    if (entry !== undefined || r.area === 'archive') return { file: rel(t.path, cwd) };
+  } else if (entry !== undefined && t.kind === 'folder') {
+    return { file: rel(path.join(t.path, entry), cwd), ...(line ? { line } : {}) };
+  }
+  const key = BUDGET_KEY[r.id];
+  if (key && report.settings.configFile && opts.configText !== undefined) {
+    const l = lineOf(opts.configText, key);
+    if (l) return { file: rel(report.settings.configFile, cwd), line: l };
+  }
+  if (t.kind === 'folder' && (r.calls.length || r.area === 'package')) {
+    return { file: rel(path.join(t.path, 'bin', t.name), cwd), ...(line ? { line } : {}) };
+  }
+  if (t.kind === 'executable' && (r.calls.length || line)) return { file: rel(t.path, cwd), ...(line ? { line } : {}) };
+  return undefined;
+}
+
+const flagged = (report: Report) => report.rules.filter((r) => r.status === 'failed' || r.status === 'warned');
+
+/** The findings of a rule in one line each (at most five), for annotations and summaries. */
+function findingLines(r: RuleResult, max = 5): string[] {
+  const lines = r.findings.slice(0, max).map((f) => f.message);
+  if (r.findings.length > max) lines.push(`… and ${r.findings.length - max} more`);
+  if (!lines.length) lines.push(r.message);
+  return lines;
+}
+
+// ---- GitHub Actions
+
+/** Workflow command data: %, CR and LF escaped (docs.github.com, "Workflow commands"). */
+const ghData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+/** Workflow command property values: also `:` and `,`. */
+const ghProp = (s: string) => ghData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+
+/**
+ * GitHub workflow commands: one `::error` per failed rule and one `::warning` per warned rule,
+ * titled `RULE-ID: title`, with file and line where one applies; the message lists the
+ * findings and the fix. A last `::notice` gives the summary line.
+ */
+export function renderGithub(report: Report, opts: TextOptions = {}): string {
+  const out: string[] = [];
+  for (const r of flagged(report)) {
+    const props: string[] = [];
+    const loc = locate(report, r, opts);
+    if (loc) {
+      props.push(`file=${ghProp(loc.file)}`);
+      if (loc.line) props.push(`line=${loc.line}`);
+    }
+    props.push(`title=${ghProp(`${r.id}: ${r.title}`)}`);
+    const msg = [...findingLines(r), `fix: ${r.fix}`].join('\n');
+    out.push(`::${r.status === 'failed' ? 'error' : 'warning'} ${props.join(',')}::${ghData(msg)}`);
+  }
+  const verdict = report.ok ? 'passed' : 'failed';
+  out.push(`::notice title=${ghProp(`bx-provider-kit test ${verdict}`)}::${ghData(`provider ${report.target.name}: ${summaryLine(report)}`)}`);
+  return out.join('\n') + '\n';
+}
+
+const md = (s: string) => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const mdCode = (s: string) => `\`${s.replace(/`/g, "'")}\``;
+
+/** The Markdown job summary ($GITHUB_STEP_SUMMARY): verdict, failed and warned rules with their fix, the calls' time. */
+export function renderGithubSummary(report: Report): string {
+  const t = report.target;
+  const s = report.summary;
+  const out: string[] = [];
+  out.push(`### ${report.ok ? '✅' : '❌'} bx-provider-kit test: provider ${mdCode(t.name)} ${report.ok ? 'passed' : 'failed'}`, '');
+  out.push(
+    `**${s.passed} passed, ${s.failed} failed, ${s.warned} warned, ${s.skipped} skipped** · ${t.kind} ${mdCode(t.path)} · ordering ${report.settings.allowOrder ? 'allowed' : 'not allowed'} · ${seconds(report.durationMs)} s`,
+    '',
+  );
+  const rows = flagged(report);
+  if (rows.length) {
+    out.push('| | rule | what was found | fix |', '|---|---|---|---|');
+    for (const r of rows) {
+      out.push(`| ${r.status === 'failed' ? '❌' : '⚠️'} | ${mdCode(r.id)} ${md(r.title)} | ${findingLines(r, 3).map(md).join('<br>')} | ${md(r.fix)} |`);
+    }
+    out.push('');
+  } else {
+    out.push('No rule failed or warned.', '');
+  }
+  if (report.calls.length || report.hostCalls.length) {
+    const total = report.calls.reduce((a, c) => a + c.durationMs, 0) + report.hostCalls.reduce((a, c) => a + c.durationMs, 0);
+    const n = report.calls.length + report.hostCalls.length;
+    out.push(`<details><summary>${n} call${n === 1 ? '' : 's'}, ${seconds(total)} s in all (the slowest first)</summary>`, '');
+    out.push('| call | ms | exit |', '|---|---:|---|');
+    const all = [
+      ...report.calls.map((c) => ({ id: c.id, ms: c.durationMs, exit: c.spawnError ?? (c.timedOut ? 'killed' : c.signal ?? String(c.exitCode)) })),
+      ...report.hostCalls.map((c) => ({ id: c.id, ms: c.durationMs, exit: String(c.exitCode) })),
+    ].sort((a, b) => b.ms - a.ms);
+    for (const c of all.slice(0, 20)) out.push(`| ${mdCode(c.id)} | ${c.ms} | ${md(c.exit)} |`);
+    if (all.length > 20) out.push(`| … and ${all.length - 20} more | | |`);
+    out.push('', '</details>', '');
+  }
+  return out.join('\n') + '\n';
+}
+
+// ---- GitLab Code Quality
+
+/** A GitLab Code Quality issue (docs.gitlab.com, "Code Quality report format"). */
+export interface CodeQualityIssue {
+  description: string;
+  check_name: string;
+  fingerprint: string;
+  severity: 'info' | 'minor' | 'major' | 'critical' | 'blocker';
+  location: { path: string; lines: { begin: number } };
+}
+
+/**
+ * A GitLab Code Quality report: one issue per failed (major) or warned (minor) rule. The
+ * fingerprint hashes the rule, the provider and the location, so the same problem keeps its
+ * fingerprint from run to run and a merge request shows what it fixed or introduced.
+ */
+export function renderGitlab(report: Report, opts: TextOptions = {}): string {
+  const issues: CodeQualityIssue[] = flagged(report).map((r) => {
+    const loc = locate(report, r, opts) ?? { file: rel(report.target.path, opts.cwd ?? process.cwd()) };
+    return {
+      description: `${r.id}: ${r.title}: ${findingLines(r, 3).join('; ')} (fix: ${r.fix})`,
+      check_name: r.id,
+      fingerprint: createHash('sha256').update(`${r.id}\0${report.target.name}\0${loc.file}`).digest('hex'),
+      severity: r.status === 'failed' ? 'major' : 'minor',
+      location: { path: loc.file, lines: { begin: loc.line ?? 1 } },
+    };
+  });
+  return JSON.stringify(issues, null, 2) + '\n';
+}
+
 export const reporters: Record<ReporterName, (r: Report, o?: TextOptions) => string> = {
   text: renderText,
   json: renderJson,
   junit: renderJunit,
   tap: renderTap,
+  github: renderGithub,
+  gitlab: renderGitlab,
 };

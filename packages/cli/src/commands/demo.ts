@@ -3,7 +3,7 @@ import { mkdtemp, mkdir, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { KitError } from '@bx-provider-kit/schemas';
+import { KitError } from '../errors.js';
 import { paint, useColor } from '../tty.js';
 
 interface Args {

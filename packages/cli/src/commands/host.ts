@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
-import { KitError } from '@bx-provider-kit/schemas';
+import { KitError } from '../errors.js';
 // The emulator is loaded when the command runs, so other commands start fast.
 const loadHost = () => import('@bx-provider-kit/host');
 
@@ -66,25 +66,25 @@ export const hostCommand: CommandModule<object, Args> = {
       .example('$0 host purge --provider my-hoster', '[kit-only] Really remove the provider before re-installing')
       .example('$0 host init --root ./nopool --no-pool', '[kit-only] A root for a host without a pool')
       .epilogue(
+        // One string per paragraph: yargs wraps each to the terminal; line breaks inside a
+        // paragraph would be wrapped a second time and break mid-sentence.
         [
-          'Behaves like /opt/webdir/bin/bx-provider of bitrix-env 9.0.9 as recorded on a real host: same JSON (compact, no trailing',
-          'newline), plain lines, messages (typos included), task files, logs/wrapper.log, and exit codes: the envelope\'s `error` value',
-          '(0, 1, or the plugin\'s own error number), 255 where the real host dies (nothing on stdout, the Perl message on stderr;',
-          'a stale errno such as 2 where the real one showed it). Plugin calls: `help` before every action, cwd and environment',
-          'of the caller, stderr passed through, exit status ignored, no timeout.',
-          '',
-          'Differences, on purpose: the real host hands command lines built from --config_id, --task_id, --provider, --archive',
-          'and task ids to /bin/sh unquoted. The emulator splits plain words as the shell would ("task 42" gives two arguments)',
-          'but refuses any line with shell syntax (; & | $ ` < > quotes \\ * ? [ ( ) newline): it prints on stderr what the real',
-          'host would have run, nothing on stdout, and exits 2. It never writes outside ROOT: archives with absolute paths, "..",',
-          'links leaving the holder or device files are refused with an error envelope. order_to_host uses no SSH and no',
-          'network: with a pool it checks the address, notes on stderr that the SSH key copy was skipped, records the server in',
-          'ROOT/pool/hosts.json (a server already there is refused, as a pool refuses a duplicate host) and answers as a',
-          'successful real run. Not reproduced: `chown -R bitrix.bitrix` and its Debian warning (the emulator runs',
-          'unprivileged; files stay yours), a missing unzip binary, Perl\'s random key order.',
-          '',
-          'Exit codes here are the host\'s, not the kit\'s usual 0/1/2; 2 also means a refused shell line, bad kit input, or a plugin that printed more than 16 MiB on stdout (the emulator stops reading there; stderr is forwarded in full).',
-        ].join('\n'),
+          'Behaves like /opt/webdir/bin/bx-provider of bitrix-env 9.0.9 as recorded on a real host: same JSON (compact, no trailing ' +
+            "newline), plain lines, messages (typos included), task files, logs/wrapper.log, and exit codes: the envelope's `error` value " +
+            "(0, 1, or the plugin's own error number), 255 where the real host dies (nothing on stdout, the Perl message on stderr; " +
+            'a stale errno such as 2 where the real one showed it). Plugin calls: `help` before every action, cwd and environment ' +
+            'of the caller, stderr passed through, exit status ignored, no timeout.',
+          'Differences, on purpose: the real host hands command lines built from --config_id, --task_id, --provider, --archive ' +
+            'and task ids to /bin/sh unquoted. The emulator splits plain words as the shell would ("task 42" gives two arguments) ' +
+            'but refuses any line with shell syntax (; & | $ ` < > quotes \\ * ? [ ( ) newline): it prints on stderr what the real ' +
+            'host would have run, nothing on stdout, and exits 2. It never writes outside ROOT: archives with absolute paths, "..", ' +
+            'links leaving the holder or device files are refused with an error envelope. order_to_host uses no SSH and no ' +
+            'network: with a pool it checks the address, notes on stderr that the SSH key copy was skipped, records the server in ' +
+            'ROOT/pool/hosts.json (a server already there is refused, as a pool refuses a duplicate host) and answers as a ' +
+            'successful real run. Not reproduced: `chown -R bitrix.bitrix` and its Debian warning (the emulator runs ' +
+            "unprivileged; files stay yours), a missing unzip binary, Perl's random key order.",
+          "Exit codes here are the host's, not the kit's usual 0/1/2; 2 also means a refused shell line, bad kit input, a plugin that printed more than 16 MiB on stdout (the emulator stops reading there; stderr is forwarded with back-pressure), or a call killed by --call-timeout (at most 2147483 s), which answers nothing.",
+        ].join('\n\n'),
       ),
   handler: async (argv) => {
     const { Host, initRoot, purge, poolFile, killPluginCalls, MAX_CALL_TIMEOUT_MS } = await loadHost();

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { KitError } from '@bx-provider-kit/schemas';
+import { KitError } from '../errors.js';
 import { paint, useColor } from '../tty.js';
 
 interface Args {

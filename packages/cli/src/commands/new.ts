@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import type { RunCreateArgs } from 'create-provider';
+import { KitError } from '../errors.js';
 // create-provider is loaded when the command runs, so other commands start fast; it checks
 // --template itself (one line naming the templates) when the value is not one of these.
 export const TEMPLATES = ['bash', 'php', 'python', 'perl'];
@@ -22,8 +23,12 @@ export const newCommand: CommandModule<object, Args> = {
       .example('$0 new my-hoster -t perl --dir plugins/my-hoster', 'Perl plugin in plugins/my-hoster')
       .epilogue('On a terminal, whatever is not given is asked for; otherwise nothing waits for input. Same as `npm create provider NAME`.'),
   handler: async (argv) => {
-    const { runCreate } = await import('create-provider');
     const { name, template, dir, description, force, yes } = argv;
+    // create-provider would name itself (`create-provider NAME`) in this message.
+    if (name === undefined && (yes || !process.stdin.isTTY || !process.stdout.isTTY)) {
+      throw new KitError(`name the provider: bx-provider-kit new NAME (letters, digits, _ and -, starting with a letter); ${yes ? 'with --yes nothing is asked' : 'there is no terminal to ask on'}`);
+    }
+    const { runCreate } = await import('create-provider');
     // the kit is installed already: the next steps call bx-provider-kit itself
     await runCreate({ name, template, dir, description, force, yes }, { kit: 'installed' });
   },

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { KitError, RULES, matchRules, type RuleDef } from '@bx-provider-kit/schemas';
-import { renderRulesMarkdown, renderRulesText } from '../rules-doc.js';
+import type { RuleDef } from '@bx-provider-kit/schemas';
+import { KitError } from '../errors.js';
 
 interface Args {
   selector?: string[];
@@ -17,7 +17,10 @@ export const rulesCommand: CommandModule<object, Args> = {
       .example('$0 rules', 'One line per rule')
       .example('$0 rules ORD --format json', 'The order rules as JSON')
       .example('$0 rules --format markdown > docs/rules.md', 'Regenerate the catalogue page'),
-  handler: (argv) => {
+  handler: async (argv) => {
+    // Loaded when the command runs, so other commands start fast.
+    const { RULES, matchRules } = await import('@bx-provider-kit/schemas');
+    const { renderRulesMarkdown, renderRulesText } = await import('../rules-doc.js');
     let rules: readonly RuleDef[] = RULES;
     if (argv.selector?.length) {
       const picked = new Set<RuleDef>();

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { getSchema, listKinds } from '@bx-provider-kit/schemas';
+
 import { paint, useColor } from '../tty.js';
 
 interface Args {
@@ -17,7 +17,8 @@ export const schemaCommand: CommandModule<object, Args> = {
       .example('$0 schema', 'List the document kinds with their titles')
       .example('$0 schema plugin/order_status > order_status.schema.json', 'Save a schema for an editor or another validator')
       .epilogue('Exit codes: 0 printed, 2 unknown kind.'),
-  handler: (argv) => {
+  handler: async (argv) => {
+    const { getSchema, listKinds } = await import('@bx-provider-kit/schemas');
     if (argv.kind) {
       process.stdout.write(`${JSON.stringify(getSchema(argv.kind), null, 2)}\n`);
       return;

@@ -10,9 +10,11 @@ import { validate } from '@bx-provider-kit/schemas';
 const CLI = fileURLToPath(new URL('../main.js', import.meta.url));
 const CORPUS = fileURLToPath(new URL('../../../../conformance/plugins/', import.meta.url));
 
-function kit(args: string[], opts: { cwd?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function kit(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...opts.env };
+    if (!opts.env?.GITHUB_STEP_SUMMARY) delete env.GITHUB_STEP_SUMMARY;
+    const p = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (c) => (stdout += c));
@@ -64,7 +66,42 @@ describe('bx-provider-kit test', function () {
     const last = r.stdout.trimEnd().split('\n').at(-1)!;
     expect(last).to.match(/^\d+ passed, 0 failed, 0 warned, \d+ skipped$/);
     expect(r.stdout).not.to.match(/\u001b\[/);
-    expect(r.stderr).to.equal(''); // no live progress off a TTY
+    // off a terminal: one progress line per phase (with the elapsed time), none with --quiet
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines[0]).to.match(/^bx-provider-kit test: +\d+\.\d s {2}plugin calls: testing folder /);
+    expect(lines.some((l) => /^bx-provider-kit test: +\d+\.\d s {2}lifecycle: ordering config /.test(l)), r.stderr).to.equal(true);
+    expect(lines.some((l) => /^bx-provider-kit test: +\d+\.\d s {2}host round trip/.test(l)), r.stderr).to.equal(true);
+    expect(lines.at(-1)).to.match(/^bx-provider-kit test: +\d+\.\d s {2}done \(\d+ plugin calls\): \d+ passed, 0 failed/);
+    expect(lines.length).to.be.below(8);
+    const q = await kit(['test', dir, '--quiet', '--only', 'OUT']);
+    expect(q.code).to.equal(0);
+    expect(q.stderr).to.equal('');
+  });
+
+  it('several reporters in one run: text on stdout, JUnit, GitLab and TAP files; github commands and the job summary', async () => {
+    const dir = await copy('out-debug-line');
+    const [junit, gl, tap, summary] = ['r.xml', 'gl.json', 'r.tap', 'summary.md'].map((f) => path.join(tmp, `multi-${f}`));
+    await fs.writeFile(summary!, '# earlier step\n');
+    const r = await kit(['test', dir, '--only', 'OUT', '-r', 'text', '-r', `junit:${junit}`, '--reporter', `gitlab:${gl}`, '-r', `tap:${tap}`], {});
+    expect(r.code, r.stderr).to.equal(1);
+    expect(r.stdout).to.match(/FAIL {2}OUT-JSON/);
+    expect(r.stderr).to.match(/junit report written to .*multi-r\.xml, gitlab report written to .*multi-gl\.json, tap report written to .*multi-r\.tap: \d+ passed, 1 failed/);
+    expect(await fs.readFile(junit!, 'utf8')).to.contain('type="OUT-JSON"');
+    expect(JSON.parse(await fs.readFile(gl!, 'utf8')).map((x: { check_name: string }) => x.check_name)).to.deep.equal(['OUT-JSON']);
+    expect(await fs.readFile(tap!, 'utf8')).to.match(/^TAP version 14\n/);
+    // a re-run may replace its own earlier reports
+    const again = await kit(['test', dir, '--only', 'OUT-JSON', '-r', `junit:${junit}`, '-r', `gitlab:${gl}`, '-r', `tap:${tap}`, '-q']);
+    expect(again.code, again.stderr).to.equal(1);
+    // github: workflow commands on stdout (beside the text log), the summary appended to GITHUB_STEP_SUMMARY
+    const g = await kit(['test', dir, '--only', 'OUT', '-r', 'github', '-r', 'text', '-q'], { cwd: tmp, env: { GITHUB_STEP_SUMMARY: summary! } });
+    expect(g.code, g.stderr).to.equal(1);
+    const cmds = g.stdout.split('\n').filter((l) => l.startsWith('::'));
+    expect(cmds[0]).to.match(/^::error file=out-debug-line\/bin\/out-debug-line,title=OUT-JSON%3A [^:]+::configs[^:]*: text before/);
+    expect(cmds.at(-1)).to.match(/^::notice title=bx-provider-kit test failed::/);
+    expect(g.stdout).to.match(/FAIL {2}OUT-JSON/);
+    const md = await fs.readFile(summary!, 'utf8');
+    expect(md).to.match(/^# earlier step\n### ❌ bx-provider-kit test: provider `out-debug-line` failed\n/);
+    expect(md).to.match(/\| ❌ \| `OUT-JSON` /);
   });
 
   it('exit 1 with a JUnit file for a failing plugin (one failure per failed rule); the file is replaced on re-runs', async () => {
@@ -89,13 +126,23 @@ describe('bx-provider-kit test', function () {
     expect(validate('report', rep).problems).to.deep.equal([]);
     expect(rep.rules.find((x: { id: string }) => x.id === 'HELP-UNKNOWN').status).to.equal('warned');
     const t = await kit(['test', dir, '--reporter', 'tap', '--only', 'HELP']);
-    expect(t.stdout.split('\n').slice(0, 2)).to.deep.equal(['TAP version 13', '1..5']);
+    expect(t.stdout.split('\n').slice(0, 2)).to.deep.equal(['TAP version 14', '1..5']);
   });
 
   it('exit 2 with one line for bad usage and unreadable targets', async () => {
     const cases: [string[], RegExp][] = [
       [['test', path.join(tmp, 'missing')], /no such file or folder/],
       [['test', CORPUS + 'good-bash', '--timeout', '0'], /--timeout 0/],
+      [['test', CORPUS + 'good-bash', '--timeout', 'abc'], /^bx-provider-kit: --timeout abc: give the hard budget per call in seconds/],
+      [['test', CORPUS + 'good-bash', '--timeout'], /^bx-provider-kit: Not enough arguments following: timeout$/],
+      [['test', CORPUS + 'good-bash', '--reporter'], /^bx-provider-kit: Not enough arguments following: reporter$/],
+      [['test', CORPUS + 'good-bash', '-o', 'json'], /^bx-provider-kit: --output json: -o\/--output names the report FILE here; for the format use --reporter json/],
+      [['test', CORPUS + 'good-bash', '-o', 'junit'], /use --reporter junit/],
+      [['test', CORPUS + 'good-bash', '-r', 'text', '-r', 'json'], /--reporter text and json would both print on stdout/],
+      [['test', CORPUS + 'good-bash', '-r', 'text', '-r', 'json', '-o', path.join(tmp, 'x.json')], /2 reporters have no file/],
+      [['test', CORPUS + 'good-bash', '-r', 'junit:', ], /name the file after the colon/],
+      [['test', CORPUS + 'good-bash', '-r', `junit:${path.join(tmp, 'same')}`, '-r', `tap:${path.join(tmp, 'same')}`], /both write/],
+      [['test', CORPUS + 'good-bash', '-r', 'sarif:x.json'], /--reporter sarif:x\.json: choose text, json, junit, tap, github or gitlab/],
       [['test', CORPUS + 'good-bash', '--only', 'BOGUS'], /--only BOGUS: no rule matches/],
       [['test', CORPUS + 'good-bash', '--reporter', 'xml'], /reporter/],
       [['test', CORPUS + 'good-bash', '--config', path.join(tmp, 'nope.json')], /cannot read .*nope\.json/],

@@ -101,6 +101,67 @@ describe('bx-provider-kit validate', () => {
     expect(e.stderr).to.contain('stdin is empty');
   });
 
+  it('not-JSON input is named in ONE line, with the line and column where JSON.parse says', () => {
+    const cases: [string, RegExp][] = [
+      ['nope\n', /^bx-provider-kit: stdin is not JSON: unexpected token 'o'\n$/],
+      ['{\n  "a": 1,\n}\n', /^bx-provider-kit: stdin is not JSON: .* at line 3, column 1\n$/],
+      ['{"a":1}\n{"b":2}\n', /^bx-provider-kit: stdin is not JSON: unexpected non-whitespace character after JSON at line 2, column 1\n$/],
+      ['line one\nline two\nline three', /^bx-provider-kit: stdin is not JSON: [^\n]*\n$/],
+    ];
+    for (const [input, re] of cases) {
+      const r = cli(['validate', 'conformance', '-'], input);
+      expect(r.code, input).to.equal(2);
+      expect(r.stderr, input).to.match(re);
+    }
+  });
+
+  it('issue 15 #7: stdin is read as a stream, so a producer slower than Node\'s start-up is waited for (the README\'s pipe example)', function () {
+    this.timeout(30_000);
+    const answer = '{"task_id":"24"}';
+    const r = spawnSync('bash', ['-c', `(sleep 1.5; printf '%s\\n' '${answer}') | "${process.execPath}" "${MAIN}" validate plugin/order -`], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(r.stderr).to.equal('');
+    expect(r.status).to.equal(0);
+    expect(r.stdout).to.equal('ok: stdin is a valid plugin/order\n');
+    // a producer writing in pieces, with pauses between them
+    const p = spawnSync('bash', ['-c', `(printf '{"task_'; sleep 0.7; printf 'id":"2'; sleep 0.7; printf '4"}\\n') | "${process.execPath}" "${MAIN}" validate plugin/order`], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect([p.status, p.stdout, p.stderr]).to.deep.equal([0, 'ok: stdin is a valid plugin/order\n', '']);
+  });
+
+  it('issue 15 #16: /dev/zero and other devices are refused in one line (exit 2) without reading; an endless stdin is cut at 16 MiB', function () {
+    this.timeout(30_000);
+    for (const dev of ['/dev/zero', '/dev/urandom', '/dev/null']) {
+      const t0 = Date.now();
+      const r = cli(['validate', 'plugin/order', dev]);
+      expect(r.code, dev).to.equal(2);
+      expect(r.stderr).to.equal(`bx-provider-kit: cannot read ${dev}: it is a character device; give a file, a pipe, or - for stdin\n`);
+      expect(Date.now() - t0).to.be.below(10_000);
+    }
+    const r = spawnSync('bash', ['-c', `/usr/bin/time -f 'maxrss %M' "${process.execPath}" "${MAIN}" validate conformance - < /dev/zero`], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 20_000 });
+    expect(r.status).to.equal(2);
+    expect(r.stderr).to.match(/^bx-provider-kit: stdin is larger than 16 MiB: that is not a document this command checks\n/);
+    const rss = /maxrss (\d+)/.exec(r.stderr);
+    if (rss) expect(Number(rss[1])).to.be.below(400 * 1024); // kB: bounded, not gigabytes
+  });
+
+  it('issue 15 #16: a FIFO as FILE is read when a producer writes to it, and does not hang when none does', async function () {
+    this.timeout(30_000);
+    const fifo = path.join(dir, 'answer.fifo');
+    const mk = spawnSync('mkfifo', [fifo]);
+    if (mk.status !== 0) this.skip();
+    const t0 = Date.now();
+    const none = cli(['validate', 'plugin/order', fifo]);
+    expect(none.code).to.equal(2);
+    expect(none.stderr).to.match(/^bx-provider-kit: .*answer\.fifo is a FIFO with no process writing to it: start the producer first/);
+    expect(Date.now() - t0).to.be.below(10_000);
+    // a writer that holds the FIFO open and writes late
+    const r = spawnSync('bash', ['-c', `exec 3<>"${fifo}"; (sleep 1; printf '{"task_id":"7"}\\n' >&3; exec 3>&-) & exec 3>&-; "${process.execPath}" "${MAIN}" validate plugin/order "${fifo}"; s=$?; wait; exit $s`], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 20_000 });
+    expect([r.status, r.stderr]).to.deep.equal([0, '']);
+    expect(r.stdout).to.match(/^ok: .*answer\.fifo is a valid plugin\/order\n$/);
+    // process substitution: /dev/fd/N of a pipe
+    const ps = spawnSync('bash', ['-c', `"${process.execPath}" "${MAIN}" validate plugin/order <(sleep 1; echo '{"task_id":"9"}')`], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 20_000 });
+    expect([ps.status, ps.stderr]).to.deep.equal([0, '']);
+  });
+
   it('host kinds: real host output validates; a broken one exits 1', () => {
     expect(cli(['validate', 'host/orders_list'], '{"params":{"provider_order_list":null}}').code).to.equal(0);
     const r = cli(['validate', 'host/error'], '{"message":"x","error":0}');

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import path from 'node:path';
-import { KitError } from '@bx-provider-kit/schemas';
+import { KitError } from '../errors.js';
 import type { Finding } from '@bx-provider-kit/packer';
 import { paint, useColor } from '../tty.js';
 
