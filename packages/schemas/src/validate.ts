@@ -3,6 +3,7 @@ import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { isRuleId } from './rules.js';
 import { kindFile, listKinds, loadSchema, schemaHash } from './kinds.js';
 import { AJV_OPTIONS, ANNOTATION_KEYWORDS } from './ajv-options.js';
+import { KitError } from './errors.js';
 
 /** One thing wrong with a document: the rule it breaks, where (a JSON Pointer), and why, for a person. */
 export interface Problem {
@@ -421,6 +422,21 @@ function toProblems(errors: ErrorObject[], doc: Record<string, unknown>): Proble
   return problems;
 }
 
+/** JSON::PP's max_depth, which the host dies on (readPluginStdout applies it to plugin answers). */
+export const MAX_DOCUMENT_DEPTH = 512;
+
+/** True when arrays and objects nest more than `max` deep in `value` (iterative: no recursion). */
+export function depthOver(value: unknown, max: number): boolean {
+  const stack: { v: unknown; d: number }[] = [{ v: value, d: 1 }];
+  while (stack.length) {
+    const { v, d } = stack.pop()!;
+    if (!v || typeof v !== 'object') continue;
+    if (d > max) return true;
+    for (const x of Object.values(v)) if (x && typeof x === 'object') stack.push({ v: x, d: d + 1 });
+  }
+  return false;
+}
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -445,6 +461,10 @@ export function isErrorAnswer(value: unknown, successRequired: readonly string[]
  */
 export function validate(kind: string, value: unknown): ValidationResult {
   const doc = loadSchema(kind);
+  if (depthOver(value, MAX_DOCUMENT_DEPTH)) {
+    // ajv recurses once per level: a document 100,000 deep would overflow the stack
+    throw new KitError(`the ${kind} document nests arrays and objects more than ${MAX_DOCUMENT_DEPTH} deep: no ${kind} needs that; fix the document`);
+  }
   const errorAnswer = doc['x-error-answer'];
   if (typeof errorAnswer === 'string' && isErrorAnswer(value, (doc.required as string[] | undefined) ?? [])) {
     if (isRuleId(errorAnswer)) {
