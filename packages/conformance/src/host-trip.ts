@@ -7,7 +7,8 @@
 import { promises as fs, constants as fsc } from 'node:fs';
 import path from 'node:path';
 import { Host, initRoot, type HostResult } from '@bx-provider-kit/host';
-import { validate } from '@bx-provider-kit/schemas';
+import { removeInside, validate } from '@bx-provider-kit/schemas';
+import { DEFAULT_LIMITS } from '@bx-provider-kit/packer';
 import type { HostRun, HostState } from './runner.js';
 import { sleep } from './pool.js';
 import { excerpt, jsonEqual, oneLine, show } from './text.js';
@@ -112,10 +113,34 @@ export async function installArchive(run: HostRun, root: string, name: string, f
   return { ok: true, message: r.stdout };
 }
 
-/** Copies a plugin folder (what an archive would hold) into ROOT/providers/NAME. */
-async function copyIn(run: HostRun, holder: string): Promise<void> {
+/**
+ * Sizes what `copyIn` would copy, without following links, stopping at the archive bounds
+ * (ARCH-LIMITS: what `pack` and `verify` allow); the reason it is too big, or undefined.
+ */
+export async function overBounds(srcs: string[], limits: { maxEntries: number; maxBytes: number } = DEFAULT_LIMITS): Promise<string | undefined> {
+  let entries = 0;
+  let bytes = 0;
+  const stack = [...srcs];
+  while (stack.length) {
+    const f = stack.pop()!;
+    const st = await fs.lstat(f).catch(() => null);
+    if (!st) continue;
+    entries++;
+    if (st.isFile()) bytes += st.size;
+    if (entries > limits.maxEntries) return `more than ${limits.maxEntries} files and folders`;
+    if (bytes > limits.maxBytes) return `more than ${Math.round(limits.maxBytes / 1048576)} MiB (${path.basename(f)} alone is ${st.size} bytes)`;
+    if (st.isDirectory()) for (const n of await fs.readdir(f).catch(() => [] as string[])) stack.push(path.join(f, n));
+  }
+  return undefined;
+}
+
+/**
+ * Copies a plugin folder (what an archive would hold) into ROOT/providers/NAME; returns why it
+ * did not (the folder is over the archive bounds), or undefined.
+ */
+async function copyIn(run: HostRun, holder: string, limits = DEFAULT_LIMITS): Promise<string | undefined> {
   const t = run.target;
-  await fs.rm(holder, { recursive: true, force: true });
+  await removeInside(run.tmp, holder);
   await fs.mkdir(path.join(holder, 'bin'), { recursive: true });
   if (t.pluginDir) {
     // What an archive of the folder would hold: bin/, etc/, lib/, provider.json and its "files".
@@ -128,6 +153,8 @@ async function copyIn(run: HostRun, holder: string): Promise<void> {
     } catch {
       /* no or broken provider.json: PKG-* says so */
     }
+    const big = await overBounds(parts.map((p) => path.join(t.pluginDir!, p)), limits);
+    if (big) return `the plugin folder's bin/, etc/, lib/ and files hold ${big}: an archive of it breaks ARCH-LIMITS, so the runner does not copy it into the emulated host`;
     for (const part of parts) {
       const src = path.join(t.pluginDir, part);
       if (await fs.stat(src).catch(() => null)) {
@@ -136,9 +163,12 @@ async function copyIn(run: HostRun, holder: string): Promise<void> {
       }
     }
   } else {
+    const big = await overBounds([t.executable], limits);
+    if (big) return `the executable is ${big}: an archive of it breaks ARCH-LIMITS, so the runner does not copy it into the emulated host`;
     await fs.copyFile(t.executable, path.join(holder, 'bin', t.name));
     await fs.chmod(path.join(holder, 'bin', t.name), (await fs.stat(t.executable)).mode & 0o7777);
   }
+  return undefined;
 }
 
 export async function hostRoundTrip(run: HostRun, hs: HostState, ctx: Ctx): Promise<void> {
@@ -150,7 +180,11 @@ export async function hostRoundTrip(run: HostRun, hs: HostState, ctx: Ctx): Prom
   const host = new Host({ root, pool: true });
   const holder = path.join(root, 'providers', name);
   if (t.kind !== 'archive') {
-    await copyIn(run, holder);
+    const refused = await copyIn(run, holder);
+    if (refused) {
+      HOST_RULES.forEach((r) => L.skip(r, refused));
+      return;
+    }
   }
   let stopped: string | undefined;
   const big = (rule: string, ...actions: string[]): boolean => {

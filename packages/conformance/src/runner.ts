@@ -10,7 +10,7 @@
 import { promises as fs, constants as fsc, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { KitError, RULES, SAFE_WORD, matchRules, readPluginStdout } from '@bx-provider-kit/schemas';
+import { KitError, RULES, SAFE_NAME, SAFE_WORD, matchRules, readPluginStdout, removeInside } from '@bx-provider-kit/schemas';
 import { checkPluginFolder, verifyArchive, extractArchive } from '@bx-provider-kit/packer';
 import { execa } from 'execa';
 import { DEFAULTS, loadConfig, type ConformanceConfig } from './config.js';
@@ -416,7 +416,6 @@ export async function runConformance(target: string, options: RunOptions = {}): 
     ok: summary.failed === 0,
     bailed: run.bailed,
   };
-  await fs.rm(run.tmp, { recursive: true, force: true, maxRetries: 3 }).catch(() => {});
   return report;
 }
 
@@ -452,7 +451,22 @@ function selectRules(run: Run, cfg: ConformanceConfig): void {
   for (const s of opts.skip ?? []) for (const r of pick(s, '--skip')) run.forced.set(r.id, 'skipped with --skip');
 }
 
+/**
+ * The provider NAME becomes a path (ROOT/providers/NAME, removed and refilled) and a shell word:
+ * every name (--name, provider.json, bin/'s single file, the archive's) is checked here, once,
+ * before any path is built from it.
+ */
+export function checkName(name: string, from: string): string {
+  if (!SAFE_NAME.test(name)) {
+    throw new KitError(
+      `${from} ${JSON.stringify(name.length > 60 ? `${name.slice(0, 57)}...` : name)} is not a provider name: only letters, digits, _ and -, starting with a letter (PKG-NAME); the host puts NAME in paths and unquoted shell command lines`,
+    );
+  }
+  return name;
+}
+
 async function resolveTarget(run: Run, target: string): Promise<ResolvedTarget> {
+  if (run.opts.name !== undefined) checkName(run.opts.name, '--name');
   const abs = path.resolve(target);
   const st = await fs.stat(abs).catch((e: NodeJS.ErrnoException) => {
     throw new KitError(`cannot read ${target}: ${e.code === 'ENOENT' ? 'no such file or folder' : e.code ?? e.message}; give a plugin folder, a .tar.gz/.zip archive or an executable`);
@@ -463,6 +477,7 @@ async function resolveTarget(run: Run, target: string): Promise<ResolvedTarget> 
     if (!n) {
       throw new KitError(`${target}: no plugin found (no provider.json and no single file in bin/): give the plugin folder, or name the provider with --name`);
     }
+    checkName(n, name ? '--name' : `${target}: the provider name`);
     const exe = path.join(abs, 'bin', n);
     const runnable = await isExecutable(exe);
     return {
@@ -489,7 +504,7 @@ async function resolveTarget(run: Run, target: string): Promise<ResolvedTarget> 
   if (!(await isExecutable(abs))) {
     throw new KitError(`${target} is not executable and not an archive (.tar.gz or .zip): give a plugin folder, an archive, or chmod +x the executable`);
   }
-  const n = name ?? path.basename(abs);
+  const n = checkName(name ?? path.basename(abs), name ? '--name' : `${target}: the executable's name`);
   const parent = path.dirname(abs);
   const pluginDir = path.basename(parent) === 'bin' ? path.dirname(parent) : undefined;
   return {
@@ -582,7 +597,7 @@ async function prepareArchive(run: Run): Promise<void> {
   if (!name) {
     throw new KitError(`cannot tell the provider NAME of ${path.basename(file)}: pass --name NAME (the --provider value it will be installed as)`);
   }
-  t.name = name;
+  t.name = checkName(name, t.name ? '--name' : `${path.basename(file)}: the provider name in its provider.json`);
   judgeArchiveFindings(run, vr.findings, vr.format);
   // Install it into a throw-away emulated host, as `bx-provider -a install` would.
   const root = path.join(run.tmp, 'host');
@@ -601,7 +616,7 @@ async function prepareArchive(run: Run): Promise<void> {
   if (!(await isExecutable(t.executable))) {
     // The host could not install it (or HOST-* was not selected): unpack it ourselves to test
     // the plugin anyway, refusing anything that would write outside the folder.
-    await fs.rm(holder, { recursive: true, force: true });
+    await removeInside(run.tmp, holder);
     await fs.mkdir(holder, { recursive: true });
     try {
       if (vr.format === 'tar.gz' || vr.format === 'zip') await extractArchive(file, holder, { format: vr.format });

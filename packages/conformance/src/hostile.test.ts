@@ -1,0 +1,137 @@
+/**
+ * Hostile input to `test` (issue 15): names that climb out of the run's temp folder, folders too
+ * big to copy, settings files that never end. Each test reproduces the attack on a real plugin
+ * and holds that nothing outside the run is touched.
+ */
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KitError, assertInside, removeInside, readDocumentFile, validate } from '@bx-provider-kit/schemas';
+import { runConformance } from './runner.js';
+
+const CORPUS = fileURLToPath(new URL('../../../conformance/plugins/', import.meta.url));
+
+async function rejects(p: Promise<unknown>): Promise<KitError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e, String(e)).to.be.instanceOf(KitError);
+    return e as KitError;
+  }
+  throw new Error('expected a KitError');
+}
+
+describe('hostile input to test (issue 15)', function () {
+  this.timeout(60_000);
+  let tmp = '';
+  let victim = '';
+  const sentinel = () => path.join(victim, 'precious.txt');
+
+  before(async () => {
+    tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'bxk-hostile-'));
+  });
+  beforeEach(async () => {
+    // A folder beside the run's temp folders: RUNTMP/host/providers/../../../NAME lands here.
+    victim = await fs.mkdtemp(path.join(os.tmpdir(), 'bxk-victim-'));
+    await fs.writeFile(sentinel(), 'keep me');
+  });
+  afterEach(async () => {
+    await fs.rm(victim, { recursive: true, force: true });
+  });
+  after(async () => {
+    if (tmp) await fs.rm(tmp, { recursive: true, force: true });
+  });
+
+  const plugin = async (as: string) => {
+    const dst = path.join(tmp, as);
+    await fs.cp(path.join(CORPUS, 'good-bash'), dst, { recursive: true, filter: (p) => !p.split(path.sep).includes('state') });
+    return dst;
+  };
+
+  it('--name ../../../VICTIM is refused before any path is built; VICTIM keeps its files', async () => {
+    const dir = await plugin('name-climb');
+    for (const up of ['../../../', '../../../../', '../']) {
+      const e = await rejects(runConformance(dir, { name: `${up}${path.basename(victim)}` }));
+      expect(e.exitCode).to.equal(2);
+      expect(e.message).to.match(/^--name "\.\.\/.*" is not a provider name: .*\(PKG-NAME\)/);
+      expect(e.message).to.not.include('\n');
+    }
+    expect(await fs.readFile(sentinel(), 'utf8')).to.equal('keep me');
+    expect(await fs.readdir(victim)).to.deep.equal(['precious.txt']);
+  });
+
+  it('an archive tested with --name ../.. and --skip HOST is refused too (no remove, no extract)', async () => {
+    const dir = await plugin('arch-src');
+    const archive = path.join(tmp, 'good-bash-v1.0.0.tar.gz');
+    execFileSync('tar', ['-czf', archive, '-C', dir, 'bin', 'etc', 'provider.json']);
+    const e = await rejects(runConformance(archive, { name: `../../../${path.basename(victim)}`, skip: ['HOST'] }));
+    expect(e.exitCode).to.equal(2);
+    expect(await fs.readdir(victim)).to.deep.equal(['precious.txt']);
+  });
+
+  it('a provider.json naming ../.. is refused (the name of a folder target is checked wherever it comes from)', async () => {
+    const dir = await plugin('manifest-climb');
+    const m = JSON.parse(await fs.readFile(path.join(dir, 'provider.json'), 'utf8'));
+    m.name = `../../../${path.basename(victim)}`;
+    await fs.writeFile(path.join(dir, 'provider.json'), JSON.stringify(m));
+    const e = await rejects(runConformance(dir));
+    expect(e.message).to.match(/the provider name ".*" is not a provider name/);
+    expect(await fs.readdir(victim)).to.deep.equal(['precious.txt']);
+  });
+
+  it('removeInside refuses a path that resolves outside its owner, also through a link', async () => {
+    const owner = path.join(tmp, 'owner');
+    await fs.mkdir(path.join(owner, 'sub'), { recursive: true });
+    await fs.symlink(victim, path.join(owner, 'link'));
+    let refused = 0;
+    for (const t of [path.join(owner, '..', path.basename(victim)), victim, path.join(owner, 'link', 'x'), path.join(owner, 'link'), owner]) {
+      await removeInside(owner, t).catch(() => refused++);
+    }
+    expect(refused).to.equal(5);
+    expect(await fs.readdir(victim)).to.deep.equal(['precious.txt']);
+    await removeInside(owner, path.join(owner, 'sub'));
+    expect(await fs.readdir(owner)).to.deep.equal(['link']);
+    expect(await assertInside(owner, path.join(owner, 'not', 'yet'))).to.equal(path.join(await fs.realpath(owner), 'not', 'yet'));
+  });
+
+  it('a 4 GB sparse file in lib/ is not copied into the emulated host (bounded as archives are)', async () => {
+    const dir = await plugin('huge');
+    await fs.mkdir(path.join(dir, 'lib'));
+    execFileSync('truncate', ['-s', '4G', path.join(dir, 'lib', 'blob')]); // sparse: costs no disk
+    const before = Number(execFileSync('df', ['-k', '--output=avail', os.tmpdir()]).toString().trim().split('\n')[1]);
+    const r = await runConformance(dir, { only: ['HOST'] });
+    const after = Number(execFileSync('df', ['-k', '--output=avail', os.tmpdir()]).toString().trim().split('\n')[1]);
+    for (const x of r.rules.filter((x) => x.id.startsWith('HOST-'))) {
+      expect(x.status, x.id).to.equal('skipped');
+      expect(x.message).to.match(/more than 256 MiB .*ARCH-LIMITS/);
+    }
+    expect(before - after, 'KiB of temp data written').to.be.below(512 * 1024);
+  });
+
+  it('a FIFO, /dev/zero, a folder or a 100,000-deep document as conformance.json: one-line KitError, no hang', async () => {
+    const fifo = path.join(tmp, 'fifo.json');
+    execFileSync('mkfifo', [fifo]);
+    const dir = await plugin('cfg-hostile');
+    expect((await rejects(runConformance(dir, { configFile: fifo }))).message).to.match(/not a regular file/);
+    expect((await rejects(runConformance(dir, { configFile: '/dev/zero' }))).message).to.match(/not a regular file/);
+    expect((await rejects(runConformance(dir, { configFile: tmp }))).message).to.match(/it is a folder/);
+    const deep = path.join(tmp, 'deep.json');
+    await fs.writeFile(deep, `{"env": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
+    const e = await rejects(runConformance(dir, { configFile: deep }));
+    expect(e.exitCode).to.equal(2);
+    expect(e.message).to.match(/more than 512 deep/);
+    const big = path.join(tmp, 'big.json');
+    execFileSync('truncate', ['-s', '2M', big]);
+    expect((await rejects(readDocumentFile(big, 1024 * 1024))).message).to.match(/more than the 1048576/);
+  });
+
+  it('validate() refuses a document nested 100,000 deep with a KitError instead of overflowing the stack', () => {
+    let v: unknown = 1;
+    for (let i = 0; i < 100_000; i++) v = [v];
+    expect(() => validate('conformance', { env: v })).to.throw(KitError, /more than 512 deep/);
+    expect(() => validate('host/list', v)).to.throw(KitError);
+  });
+});
