@@ -135,3 +135,65 @@ describe('hostile input to test (issue 15)', function () {
     expect(() => validate('host/list', v)).to.throw(KitError);
   });
 });
+
+describe('temp folders of a run that ends badly (issue 15)', function () {
+  this.timeout(60_000);
+  let tmp = '';
+  before(async () => {
+    tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'bxk-leak-'));
+  });
+  after(async () => {
+    if (tmp) await fs.rm(tmp, { recursive: true, force: true });
+  });
+
+  const RUNNER = new URL('./runner.js', import.meta.url).href;
+
+  /** A plugin whose `help` runs SCRIPT; a child node process tests it with TMPDIR=its own folder. */
+  async function start(name: string, helpScript: string, opts = '{}'): Promise<{ child: import('node:child_process').ChildProcess; tmpdir: string; done: Promise<{ code: number | null; signal: string | null }> }> {
+    const dir = path.join(tmp, name);
+    await fs.mkdir(path.join(dir, 'bin'), { recursive: true });
+    const exe = path.join(dir, 'bin', name);
+    await fs.writeFile(exe, `#!/bin/bash\ncase "$1" in\n  help) ${helpScript} ;;\n  *) echo '{"error":1,"error_message":"no"}' ;;\nesac\n`);
+    await fs.chmod(exe, 0o755);
+    const tmpdir = path.join(tmp, `${name}-tmp`);
+    await fs.mkdir(tmpdir);
+    const { spawn } = await import('node:child_process');
+    const code = `import(${JSON.stringify(RUNNER)}).then((m) => m.runConformance(${JSON.stringify(dir)}, ${opts})).then(() => process.exit(0), (e) => { console.error(e.message); process.exit(70); })`;
+    const child = spawn(process.execPath, ['-e', code], { env: { ...process.env, TMPDIR: tmpdir }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const done = new Promise<{ code: number | null; signal: string | null }>((res) => child.on('exit', (c, s) => res({ code: c, signal: s })));
+    return { child, tmpdir, done };
+  }
+
+  /** Waits (polling the real folder, no fixed sleep) until a plugin call is under way. */
+  async function untilCalling(tmpdir: string): Promise<void> {
+    for (let i = 0; i < 400; i++) {
+      const runs = (await fs.readdir(tmpdir)).filter((n) => n.startsWith('bxk-run-'));
+      for (const r of runs) if ((await fs.readdir(path.join(tmpdir, r)).catch(() => [])).some((n) => n.startsWith('cwd-'))) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('the run never started a plugin call');
+  }
+
+  it('SIGINT during a call: the run dies of SIGINT and leaves no temp folder', async () => {
+    const { child, tmpdir, done } = await start('slow-help', 'sleep 30');
+    await untilCalling(tmpdir);
+    child.kill('SIGINT');
+    const end = await done;
+    expect(end.signal).to.equal('SIGINT');
+    expect(await fs.readdir(tmpdir)).to.deep.equal([]);
+  });
+
+  it('a plugin that kills its parent (SIGTERM to $PPID): no temp folder left', async () => {
+    const { tmpdir, done } = await start('parricide', 'kill -TERM $PPID; sleep 5');
+    const end = await done;
+    expect(end.signal).to.equal('SIGTERM');
+    expect(await fs.readdir(tmpdir)).to.deep.equal([]);
+  });
+
+  it('an unexpected error inside the run (the CLI exits 70): no temp folder left', async () => {
+    const { tmpdir, done } = await start('boom', `echo '{"options":["help"],"status":"enabled"}'`, '{ onProgress: () => { throw new Error("boom"); } }');
+    const end = await done;
+    expect(end.code).to.equal(70);
+    expect(await fs.readdir(tmpdir)).to.deep.equal([]);
+  });
+});

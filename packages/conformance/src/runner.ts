@@ -20,6 +20,7 @@ import { addMarker, explainSpawnError, ProcessTracker, releaseHandlers, removeMa
 import type { CallRecord, HostCallRecord, Report, ReportSettings, ReportTarget } from './report.js';
 import { excerpt, firstDifference, isPositiveInt, isServerAddress, isValidUtf8, jsonEqual, oneLine, show } from './text.js';
 import { hostRoundTrip, installArchive } from './host-trip.js';
+import { makeTemp, releaseTemp } from './temp.js';
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
@@ -377,7 +378,7 @@ export async function runConformance(target: string, options: RunOptions = {}): 
   const run = new Run(options);
   const t0 = performance.now();
   const startedAt = new Date().toISOString();
-  run.tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'bxk-run-'));
+  run.tmp = await makeTemp('bxk-run-');
   // Every plugin process of this run carries this variable: whatever escapes its process group
   // (setsid) is still found and killed at the end.
   run.marker = `${RUN_MARKER_VAR}=${path.basename(run.tmp)}-${process.pid}`;
@@ -389,6 +390,7 @@ export async function runConformance(target: string, options: RunOptions = {}): 
     sweep(run.marker);
     removeMarker(run.marker);
     releaseHandlers();
+    await releaseTemp(run.tmp);
   }
   explainUnchecked(run);
   const rules = run.ledger.results(run.selected, run.forced);
