@@ -197,3 +197,78 @@ describe('temp folders of a run that ends badly (issue 15)', function () {
     expect(await fs.readdir(tmpdir)).to.deep.equal([]);
   });
 });
+
+describe('RUN-STDIN probes every action the run calls (issue 15)', function () {
+  this.timeout(120_000);
+  let tmp = '';
+  before(async () => {
+    tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'bxk-stdin-'));
+  });
+  after(async () => {
+    if (tmp) await fs.rm(tmp, { recursive: true, force: true });
+  });
+
+  /** good-bash, with `cat >/dev/null` (wait for stdin to end) at the start of one action. */
+  async function readsStdinIn(fn: string): Promise<string> {
+    const name = `stdin-${fn.replace(/_/g, '-')}`;
+    const dir = path.join(tmp, name);
+    await fs.cp(path.join(CORPUS, 'good-bash'), dir, { recursive: true, filter: (p) => !p.split(path.sep).includes('state') });
+    const exe = path.join(dir, 'bin', 'good-bash');
+    const body = (await fs.readFile(exe, 'utf8')).replace(`do_${fn}() {\n`, `do_${fn}() {\n  cat >/dev/null\n`);
+    expect(body).to.include('cat >/dev/null');
+    await fs.writeFile(exe, body);
+    return dir;
+  }
+
+  for (const fn of ['order', 'order_status']) {
+    it(`a plugin that waits on stdin in ${fn} fails RUN-STDIN (with ordering allowed)`, async () => {
+      const dir = await readsStdinIn(fn);
+      const r = await runConformance(dir, { only: ['RUN-STDIN', 'ORD-TASK-UNIQUE'], allowOrder: true, callTimeoutMs: 3000 });
+      const rs = r.rules.find((x) => x.id === 'RUN-STDIN')!;
+      expect(rs.status, rs.message).to.equal('failed');
+      expect(rs.message).to.match(new RegExp(`^${fn} waits on stdin`));
+    });
+  }
+
+  it('without ordering allowed, order_status is still probed (on an unknown task); a correct plugin passes', async () => {
+    const r = await runConformance(await readsStdinIn('order_status'), { only: ['RUN-STDIN'], allowOrder: false, callTimeoutMs: 3000 });
+    expect(r.rules.find((x) => x.id === 'RUN-STDIN')!.status).to.equal('failed');
+    expect(r.calls.some((c) => c.argv.slice(1).join(' ') === 'order')).to.equal(false);
+    const good = await runConformance(path.join(CORPUS, 'good-bash'), { only: ['RUN-STDIN', 'ORD-TASK-UNIQUE'], allowOrder: true });
+    expect(good.rules.find((x) => x.id === 'RUN-STDIN')!.status).to.equal('passed');
+    expect(good.calls.filter((c) => c.stdin === 'open').map((c) => c.argv[1]).sort()).to.deep.equal(['configs', 'help', 'order', 'order_status', 'order_status']);
+  });
+});
+
+describe('ERR-TYPE follows the host on "error": "1" (issue 15)', function () {
+  this.timeout(60_000);
+  it('validate accepts a string of digits as an error code; "yes", "0", "-1", "1.5" stay ERR-TYPE problems', () => {
+    expect(validate('plugin/configs', { error: '1', error_message: 'no such config' }).ok).to.equal(true);
+    expect(validate('plugin/error', { error: '12', error_message: 'x' }).ok).to.equal(true);
+    for (const bad of ['yes', '0', '-1', '1.5', ' 1', '']) {
+      const r = validate('plugin/error', { error: bad, error_message: 'x' });
+      expect(r.problems.map((p) => p.rule), bad).to.deep.equal(['ERR-TYPE']);
+    }
+    // help answering {"error": "1"} is an error answer the host swallows (HELP-ERROR), as with 1
+    expect(validate('plugin/help', { error: '1', error_message: 'down' }).problems.map((p) => p.rule)).to.deep.equal(['HELP-ERROR']);
+  });
+
+  it('the runner warns ERR-TYPE (never fails it) and still takes the answer as an error answer', async () => {
+    const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'bxk-errstr-'));
+    try {
+      const dir = path.join(tmp, 'errstr');
+      await fs.cp(path.join(CORPUS, 'good-bash'), dir, { recursive: true, filter: (p) => !p.split(path.sep).includes('state') });
+      const exe = path.join(dir, 'bin', 'good-bash');
+      const body = (await fs.readFile(exe, 'utf8')).replace(`printf '{"error": 1, "error_message"`, `printf '{"error": "1", "error_message"`);
+      expect(body).to.include('"error": "1"');
+      await fs.writeFile(exe, body);
+      const r = await runConformance(dir, { only: ['ERR'], allowOrder: false });
+      const et = r.rules.find((x) => x.id === 'ERR-TYPE')!;
+      expect(et.status).to.equal('warned');
+      expect(et.message).to.match(/Moose Int\) accepts a string of digits/);
+      expect(r.rules.find((x) => x.id === 'ERR-BAD-ARGS')!.status).to.equal('passed');
+    } finally {
+      await fs.rm(tmp, { recursive: true, force: true });
+    }
+  });
+});

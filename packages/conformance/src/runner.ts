@@ -10,7 +10,7 @@
 import { promises as fs, constants as fsc, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { KitError, RULES, SAFE_NAME, SAFE_WORD, matchRules, readPluginStdout, removeInside } from '@bx-provider-kit/schemas';
+import { KitError, RULES, SAFE_NAME, SAFE_WORD, isErrorCode, matchRules, readPluginStdout, removeInside } from '@bx-provider-kit/schemas';
 import { checkPluginFolder, verifyArchive, extractArchive } from '@bx-provider-kit/packer';
 import { execa } from 'execa';
 import { DEFAULTS, loadConfig, type ConformanceConfig } from './config.js';
@@ -285,6 +285,10 @@ class Run {
       if (isPositiveInt(v.error)) {
         kind = 'error';
         L.ok('ERR-TYPE', id);
+      } else if (isErrorCode(v.error)) {
+        // the host's Moose Int check accepts "1" and reports error 1: it works (a warning at most)
+        kind = 'error';
+        L.warn('ERR-TYPE', `${id}: "error" is the string ${show(v.error)}: the host's integer check (Moose Int) accepts a string of digits and reports error ${v.error}, but the documented form is the number ${v.error}`, { call: id, excerpt: ex });
       } else if (hasData) {
         kind = 'success-with-error-key';
         L.fail('ERR-SUCCESS-KEY', `${id}: a success answer carries "error": ${show(v.error)}`, { call: id, excerpt: ex });
@@ -792,17 +796,21 @@ async function execute(run: Run, targetPath: string): Promise<void> {
     badAction: lim(() => run.call(UNKNOWN_ACTION, [], { purpose: 'an unknown action (ERR-BAD-ARGS)' })),
     noConfig: orderProbes ? lim(() => run.call('order', [], { purpose: 'order without a config id (ERR-BAD-ARGS)', label: 'order (no config id)' })) : undefined,
   };
-  const stdinProbe = async (base: Promise<Call>, action: string) => {
+  const stdinProbe = async (base: Promise<Call>, action: string, args: string[] = []) => {
     const b = await base;
     if (b.res.timedOut || b.res.spawnError) return { base: b, probe: undefined };
-    const budget = Math.min(settings.callTimeoutMs, Math.max(2000, Math.round(b.res.durationMs * 4) + 1000));
+    const budget = stdinBudget(run, b);
+    const what = [action, ...args].join(' ');
     const probe = await lim(() =>
-      run.call(action, [], { purpose: `${action} with an open, never-written stdin (RUN-STDIN)`, stdin: 'open', budgetMs: budget, label: `${action} (stdin open)` }),
+      run.call(action, args, { purpose: `${what} with an open, never-written stdin (RUN-STDIN)`, stdin: 'open', budgetMs: budget, label: `${what} (stdin open)` }),
     );
     return { base: b, probe };
   };
+  // Every action the run calls is probed: help and configs here, order_status here on an unknown
+  // task and in the lifecycle on the real one, order in the lifecycle (only when ordering is allowed).
   const stdinHelp = run.wants('RUN-STDIN') ? stdinProbe(calls.help, 'help') : undefined;
   const stdinConfigs = run.wants('RUN-STDIN') ? stdinProbe(calls.configs, 'configs') : undefined;
+  const stdinStatus = run.wants('RUN-STDIN') ? stdinProbe(calls.badTask, 'order_status', [UNKNOWN_TASK]) : undefined;
   const help = await calls.help;
   const configs = await calls.configs;
   // The unknown config id probe needs the list of ids.
@@ -816,7 +824,7 @@ async function execute(run: Run, targetPath: string): Promise<void> {
   const badConfig = orderProbes
     ? lim(() => run.call('order', [unknownConfig], { purpose: 'order an unknown config id (ERR-BAD-ARGS)' }))
     : undefined;
-  const [help2, helpCwd, configs2, configsCwd, noTask, badTask, badAction, noConfig, badCfg, sHelp, sConfigs] = await Promise.all([
+  const [help2, helpCwd, configs2, configsCwd, noTask, badTask, badAction, noConfig, badCfg, sHelp, sConfigs, sStatus] = await Promise.all([
     calls.help2,
     calls.helpCwd,
     calls.configs2,
@@ -828,13 +836,14 @@ async function execute(run: Run, targetPath: string): Promise<void> {
     badConfig,
     stdinHelp,
     stdinConfigs,
+    stdinStatus,
   ]);
 
   judgeHelp(run, help);
   judgeConfigs(run, configs);
   judgeDeterministic(run, [help, help2], [configs, configs2]);
   judgeCwd(run, [help, help2, helpCwd], [configs, configs2, configsCwd]);
-  judgeStdin(run, [sHelp, sConfigs]);
+  judgeStdin(run, [sHelp, sConfigs, sStatus]);
   judgeBadArgs(run, [
     { c: noTask, what: 'order_status without a task id' },
     { c: badTask, what: 'order_status for a task that never existed' },
@@ -1015,6 +1024,11 @@ function judgeCwd(run: Run, ...triples: Call[][]): void {
         excerpt: `from an empty cwd:      ${oneLine(a.rec.stdoutExcerpt, 120)}\nfrom the plugin folder: ${oneLine(p.rec.stdoutExcerpt, 120)}`,
       });
   }
+}
+
+/** The budget of a RUN-STDIN probe: well over what the same call took with stdin closed. */
+function stdinBudget(run: Run, base: Call): number {
+  return Math.min(run.settings.callTimeoutMs, Math.max(2000, Math.round(base.res.durationMs * 4) + 1000));
 }
 
 function judgeStdin(run: Run, probes: ({ base: Call; probe?: Call } | undefined)[]): void {
@@ -1241,8 +1255,32 @@ async function runLifecycle(run: Run, configs: Call, cfgIds: string[]): Promise<
       L.ok('LIFE-MONOTONIC', c.id);
     }
   }
-  // A second order must get a new task id.
-  const order2 = await run.call('order', [configId], { purpose: `order config ${configId} again (ORD-TASK-UNIQUE)` });
+  // RUN-STDIN for order_status: the host gives the plugin its own stdin on every action, so the
+  // status of the real task is asked once more with an open, never-written stdin.
+  // (Once RUN-STDIN failed, the verdict stands: the second order then runs as the others do.)
+  const stdinOn = run.wants('RUN-STDIN') && L.status('RUN-STDIN') !== 'failed';
+  const lastPoll = [...run.calls].reverse().find((c) => c?.action === 'order_status');
+  if (stdinOn && lastPoll && !lastPoll.res.timedOut && !lastPoll.res.spawnError) {
+    const probe = await run.call('order_status', [taskId], {
+      purpose: 'order_status with an open, never-written stdin (RUN-STDIN)',
+      stdin: 'open',
+      budgetMs: stdinBudget(run, lastPoll),
+      label: `order_status ${taskId} (stdin open)`,
+    });
+    judgeStdin(run, [{ base: lastPoll, probe }]);
+  }
+  // A second order must get a new task id. It is also the RUN-STDIN probe of order (a third
+  // order would cost money): it runs with an open, never-written stdin.
+  const order2 = await run.call('order', [configId], {
+    purpose: `order config ${configId} again (ORD-TASK-UNIQUE${stdinOn ? ', RUN-STDIN: with an open, never-written stdin' : ''})`,
+    ...(stdinOn && !order1.res.timedOut && !order1.res.spawnError ? { stdin: 'open' as const, budgetMs: stdinBudget(run, order1) } : {}),
+  });
+  const order2Stdin = order2.rec.stdin === 'open';
+  if (order2Stdin) judgeStdin(run, [{ base: order1, probe: order2 }]);
+  if (order2Stdin && order2.res.timedOut) {
+    L.skip('ORD-TASK-UNIQUE', 'the second order waited on its open stdin (RUN-STDIN), so it returned no task id');
+    return res;
+  }
   judgeOrderSpeed(run, order2);
   const task2 = judgeTaskId(run, order2, false);
   if (task2 === undefined) L.skip('ORD-TASK-UNIQUE', `the second order gave no task id (${order2.why ?? 'see ORD-TASK-ID'})`);

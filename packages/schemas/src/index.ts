@@ -2,7 +2,7 @@ export { KitError } from './errors.js';
 export { RULES, rule, isRuleId, matchRules, SAFE_WORD, SAFE_NAME } from './rules.js';
 export type { RuleDef, RuleArea, Severity } from './rules.js';
 export { listKinds, getSchema, schemasDir, schemaHash } from './kinds.js';
-export { validate, depthOver, MAX_DOCUMENT_DEPTH, compileAll, checkSchemas, isErrorAnswer, validatorSource, setAheadOfTime } from './validate.js';
+export { validate, isErrorCode, depthOver, MAX_DOCUMENT_DEPTH, compileAll, checkSchemas, isErrorAnswer, validatorSource, setAheadOfTime } from './validate.js';
 export { AJV_OPTIONS, ANNOTATION_KEYWORDS } from './ajv-options.js';
 export type { Problem, ValidationResult } from './validate.js';
 export { readPluginStdout } from './stdout.js';

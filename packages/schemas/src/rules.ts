@@ -77,7 +77,7 @@ export const RULES: readonly RuleDef[] = [
     'Any `error` key makes the host drop the data; with `"error": 0` it then dereferences the missing data and dies (exit 255), in `help` it breaks `list` for every provider.',
     'Leave `error` out of success answers entirely (not 0, not false, not null).'),
   R('ERR-TYPE', 'errors', 'error', '`error` must be a positive integer',
-    '`true`, `"yes"` or any non-integer dies on a Moose Int type check (exit 2 or 255); 0 is taken as success with no data and dies a line later.',
+    '`true`, `"yes"` or any non-integer dies on a Moose Int type check (exit 2 or 255); 0 is taken as success with no data and dies a line later. A string of digits such as `"1"` passes that check and works: a warning, since the documented form is a number.',
     'Use {"error": 1, "error_message": "..."} (any integer >= 1).'),
   R('ERR-MESSAGE', 'errors', 'error', 'an error answer must have a non-empty string `error_message`',
     'Only `error_message` is read: without it the host reports `... return ` with no text and prints a Perl warning; `message` is ignored.',

@@ -437,6 +437,18 @@ export function depthOver(value: unknown, max: number): boolean {
   return false;
 }
 
+/**
+ * An `error` value the host takes as an error code (ERR-TYPE): a positive integer, or a string
+ * of digits, which the host's Moose `Int` check also accepts (`"1"`: works, but not the
+ * documented form).
+ */
+export function isErrorCode(v: unknown): boolean {
+  return (typeof v === 'number' && Number.isInteger(v) && v >= 1) || (typeof v === 'string' && ERROR_CODE_STRING.test(v));
+}
+
+/** A positive integer written as a string (the second form plugin/error.schema.json allows). */
+export const ERROR_CODE_STRING = /^[1-9][0-9]*$/;
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -471,7 +483,7 @@ export function validate(kind: string, value: unknown): ValidationResult {
       const inner = validate('plugin/error', value);
       const code = (value as Record<string, unknown>).error;
       // only a positive integer takes the host's error path; 0 or true is ERR-TYPE alone
-      if (!(typeof code === 'number' && Number.isInteger(code) && code >= 1)) return inner;
+      if (!isErrorCode(code)) return inner;
       const text = (value as Record<string, unknown>).error_message;
       const problem: Problem = {
         rule: errorAnswer,
