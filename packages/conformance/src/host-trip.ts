@@ -55,8 +55,16 @@ async function hostRun(run: HostRun, host: Host, args: { action: string; provide
   });
   run.progress(`${id.padEnd(60)} exit ${r.exitCode}`);
   const hung = r.calls.find((c) => c.timedOut);
-  if (!got) return { r, id, hung: `the emulated host did not return within ${guardMs} ms (a plugin process kept its output open)` };
-  return { r, id, hung: hung ? `the plugin call \`${path.basename(hung.argv[0] ?? '')} ${hung.argv.slice(1).join(' ')}\` never ended (killed after ${run.settings.callTimeoutMs} ms): the real host would wait for it forever` : undefined };
+  if (!got) return { r, id, hung: `the emulated host had not returned after ${guardMs} ms (a plugin process may have kept its output open), so the runner stopped waiting` };
+  // Say what is known: the call took at least the budget. The real host has no timeout: it
+  // waits as long as the plugin takes, and so does the web request behind it.
+  return {
+    r,
+    id,
+    hung: hung
+      ? `the plugin call \`${path.basename(hung.argv[0] ?? '')} ${hung.argv.slice(1).join(' ')}\` was still running after ${run.settings.callTimeoutMs} ms, when the emulator stopped it: the real host has no timeout and waits as long as the plugin takes`
+      : undefined,
+  };
 }
 
 /** What the host printed, for a finding. */

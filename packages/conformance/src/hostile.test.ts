@@ -272,3 +272,24 @@ describe('ERR-TYPE follows the host on "error": "1" (issue 15)', function () {
     }
   });
 });
+
+describe('time messages say what is true (issue 15)', function () {
+  this.timeout(60_000);
+  it('a configs call of ~4 s over a 3 s budget: "still running after 3000 ms", not "forever"', async () => {
+    const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'bxk-slow-'));
+    try {
+      const dir = path.join(tmp, 'slowcfg');
+      await fs.cp(path.join(CORPUS, 'good-bash'), dir, { recursive: true, filter: (p) => !p.split(path.sep).includes('state') });
+      const exe = path.join(dir, 'bin', 'good-bash');
+      const body = (await fs.readFile(exe, 'utf8')).replace('do_configs() {\n', 'do_configs() {\n  sleep 4\n');
+      await fs.writeFile(exe, body);
+      const r = await runConformance(dir, { only: ['HOST-CONFIGS', 'RUN-TIMEOUT'], allowOrder: false, callTimeoutMs: 3000, concurrency: 8 });
+      const hc = r.rules.find((x) => x.id === 'HOST-CONFIGS')!;
+      expect(hc.status).to.equal('failed');
+      expect(hc.message).to.match(/was still running after 3000 ms, when the emulator stopped it: the real host has no timeout and waits as long as the plugin takes/);
+      for (const x of r.rules) expect(x.message, x.id).to.not.match(/forever/);
+    } finally {
+      await fs.rm(tmp, { recursive: true, force: true });
+    }
+  });
+});

@@ -218,8 +218,8 @@ class Run {
         L.fail(
           'RUN-TIMEOUT',
           res.stdoutHeld
-            ? `${id}: the plugin exited, but a process it left behind kept stdout open past the ${c.rec.budgetMs} ms budget; the host reads stdout to EOF and would wait for it`
-            : `${id}: still running after the ${c.rec.budgetMs} ms budget (the runner killed its process group)`,
+            ? `${id}: the plugin exited, but a process it left behind kept stdout open past the ${c.rec.budgetMs} ms budget; the host reads stdout to EOF, so it waits until that process ends`
+            : `${id}: still running after the ${c.rec.budgetMs} ms budget (the runner killed its process group; the host has no timeout and would wait as long as it takes)`,
           { call: id, excerpt: c.rec.stdoutExcerpt || undefined },
         );
       } else {
