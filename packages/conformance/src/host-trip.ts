@@ -7,13 +7,19 @@
 import { promises as fs, constants as fsc } from 'node:fs';
 import path from 'node:path';
 import { Host, initRoot, type HostResult } from '@bx-provider-kit/host';
-import { removeInside, validate } from '@bx-provider-kit/schemas';
+import { removeInside, validate, type RuleId } from '@bx-provider-kit/schemas';
 import { DEFAULT_LIMITS } from '@bx-provider-kit/packer';
-import type { HostRun, HostState } from './runner.js';
+import type { HostRun, HostState } from './harness.js';
 import { sleep } from './pool.js';
 import { excerpt, jsonEqual, oneLine, show } from './text.js';
 
-const HOST_RULES = ['HOST-INSTALL', 'HOST-LIST', 'HOST-STATUS', 'HOST-CONFIGS', 'HOST-ORDER', 'HOST-ORDER-STATUS', 'HOST-ORDERS-LIST', 'HOST-ORDER-TO-HOST'];
+const HOST_RULES = ['HOST-INSTALL', 'HOST-LIST', 'HOST-STATUS', 'HOST-CONFIGS', 'HOST-ORDER', 'HOST-ORDER-STATUS', 'HOST-ORDERS-LIST', 'HOST-ORDER-TO-HOST'] as const satisfies readonly RuleId[];
+/** The host actions that place or follow an order: they require ordering to be allowed and HOST-ORDER's task. */
+const ORDER_RULES: readonly RuleId[] = ['HOST-ORDER', 'HOST-ORDER-STATUS', 'HOST-ORDERS-LIST', 'HOST-ORDER-TO-HOST'];
+/** What follows the host's order: it requires the task HOST-ORDER returned. */
+const AFTER_ORDER: readonly RuleId[] = ['HOST-ORDER-STATUS', 'HOST-ORDERS-LIST', 'HOST-ORDER-TO-HOST'];
+/** What follows order_status: it requires the status the host passed through. */
+const AFTER_STATUS: readonly RuleId[] = ['HOST-ORDERS-LIST', 'HOST-ORDER-TO-HOST'];
 
 interface Ctx {
   help: { value: Record<string, unknown> } | { why: string };
@@ -195,7 +201,7 @@ export async function hostRoundTrip(run: HostRun, hs: HostState, ctx: Ctx): Prom
     }
   }
   let stopped: string | undefined;
-  const big = (rule: string, ...actions: string[]): boolean => {
+  const big = (rule: RuleId, ...actions: string[]): boolean => {
     const a = ['help', ...actions].find((x) => ctx.oversized.has(x));
     if (!a) return false;
     L.skip(rule, `${a} prints over 1 MiB (OUT-SIZE): the runner does not feed that through the emulated host, which would buffer all of it`);
@@ -208,8 +214,9 @@ export async function hostRoundTrip(run: HostRun, hs: HostState, ctx: Ctx): Prom
   const stop = (why: string) => {
     stopped = why;
   };
-  const skipRest = (rules: string[]) => rules.forEach((r) => L.skip(r, `the host round trip stopped: ${stopped}`));
-  const hang = (rule: string, id: string, why: string) => {
+  // A stop (a hang, a provider the host does not see) skips every host rule not judged yet.
+  const skipRest = () => HOST_RULES.filter((r) => L.untouched(r)).forEach((r) => L.skip(r, `the host round trip stopped: ${stopped}`));
+  const hang = (rule: RuleId, id: string, why: string) => {
     L.fail(rule, why, { call: id });
     stop(`${rule}: ${why}`);
   };
@@ -245,7 +252,7 @@ export async function hostRoundTrip(run: HostRun, hs: HostState, ctx: Ctx): Prom
       if (notExist) stop('the host does not see the provider');
     }
   }
-  if (stopped) return skipRest(HOST_RULES.slice(1));
+  if (stopped) return skipRest();
 
   // list
   {
@@ -260,7 +267,7 @@ export async function hostRoundTrip(run: HostRun, hs: HostState, ctx: Ctx): Prom
       else L.ok('HOST-LIST', id);
     }
   }
-  if (stopped) return skipRest(HOST_RULES.slice(2));
+  if (stopped) return skipRest();
 
   // configs
   if (!big('HOST-CONFIGS', 'configs')) {
@@ -277,9 +284,9 @@ export async function hostRoundTrip(run: HostRun, hs: HostState, ctx: Ctx): Prom
       else L.ok('HOST-CONFIGS', id);
     }
   }
-  if (stopped) return skipRest(HOST_RULES.slice(4));
+  if (stopped) return skipRest();
 
-  const orderRules = HOST_RULES.slice(4);
+  const orderRules = ORDER_RULES;
   if (!run.settings.allowOrder) {
     orderRules.forEach((r) => L.skip(r, 'ordering is not allowed (it may cost money): pass --allow-order or set "allowOrder": true in conformance.json'));
     return;
@@ -292,7 +299,7 @@ export async function hostRoundTrip(run: HostRun, hs: HostState, ctx: Ctx): Prom
   // order
   let taskId: string | undefined;
   if (big('HOST-ORDER', 'order')) {
-    HOST_RULES.slice(5).forEach((r) => L.skip(r, 'the host order was not run (OUT-SIZE)'));
+    AFTER_ORDER.forEach((r) => L.skip(r, 'the host order was not run (OUT-SIZE)'));
     return;
   }
   {
@@ -313,16 +320,16 @@ export async function hostRoundTrip(run: HostRun, hs: HostState, ctx: Ctx): Prom
       }
     }
   }
-  if (stopped) return skipRest(HOST_RULES.slice(5));
+  if (stopped) return skipRest();
   if (taskId === undefined) {
-    HOST_RULES.slice(5).forEach((r) => L.skip(r, 'the host order gave no task (HOST-ORDER)'));
+    AFTER_ORDER.forEach((r) => L.skip(r, 'the host order gave no task (HOST-ORDER)'));
     return;
   }
 
   // order_status until finished or error
   let final: string | undefined;
   if (big('HOST-ORDER-STATUS', 'order_status')) {
-    HOST_RULES.slice(6).forEach((r) => big(r, 'order_status'));
+    AFTER_STATUS.forEach((r) => big(r, 'order_status'));
     return;
   }
   {
@@ -365,7 +372,7 @@ export async function hostRoundTrip(run: HostRun, hs: HostState, ctx: Ctx): Prom
       L.note('HOST-ORDER-STATUS', `the task was still ${show(lastStatus)} at the end of the lifecycle budget`);
     }
   }
-  if (stopped) return skipRest(HOST_RULES.slice(6));
+  if (stopped) return skipRest();
 
   // orders_list
   {
@@ -384,7 +391,7 @@ export async function hostRoundTrip(run: HostRun, hs: HostState, ctx: Ctx): Prom
       }
     }
   }
-  if (stopped) return skipRest(HOST_RULES.slice(7));
+  if (stopped) return skipRest();
 
   // order_to_host
   {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { isServerAddress } from '@bx-provider-kit/schemas';
 
 /**
  * The emulator's stand-in for a BitrixVM server pool: `ROOT/pool/hosts.json`. A root with this
@@ -51,15 +52,8 @@ export function writePool(root: string, inv: PoolInventory): void {
   fs.renameSync(tmp, file);
 }
 
-/** An IPv4 or IPv6 address, or an RFC 1123 host name (what `ssh root@ADDR` could reach). */
-export function isServerAddress(s: string): boolean {
-  if (net.isIPv4(s) || net.isIPv6(s)) return true;
-  if (!s || s.length > 253) return false;
-  const labels = s.replace(/\.$/, '').split('.');
-  if (labels.some((l) => !/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l))) return false;
-  // an all-numeric last label is a malformed IPv4 address, not a host name
-  return !/^[0-9]+$/.test(labels[labels.length - 1]);
-}
+/** An IPv4 or IPv6 address, or a host name (what `ssh root@ADDR` could reach): the one definition, in schemas. */
+export { isServerAddress };
 
 /** Adds a host, refusing a bad address or one already in the pool. Returns the error text. */
 export function addPoolHost(root: string, entry: PoolHost): string | undefined {

@@ -515,7 +515,7 @@ export interface PluginHelp {
    */
   options: string[];
   /**
-   * Copied as the provider's status: "enabled" to work, "disabled" to refuse every action on purpose. Missing shows the provider as "exists" (works, but looks broken); any other string passes through.
+   * Copied as the provider's status: "enabled" to work. "disabled" makes the host refuse every action (HELP-STATUS, an error: nothing can be ordered). Missing shows the provider as "exists" (works, but looks broken) and any other string passes through: the runner warns about both.
    */
   status?: string;
   /**

@@ -277,6 +277,7 @@ function detail(e: ErrorObject, rule: string): string {
       return `${show(data)} does not have the expected form`;
     case 'not':
     case 'false schema':
+      if (e.keyword === 'not' && ps.not && typeof ps.not === 'object' && 'const' in (ps.not as object)) return `is ${show(data)}`;
       if (rule === 'ERR-SUCCESS-KEY') return `is present (${show(data)}) in a success answer`;
       if (rule === 'ORD-TASK-SAFE') return `${show(data)} names a folder, not a file`;
       if (e.keyword === 'false schema') return `${show(data)} is not allowed here`;
