@@ -11,8 +11,7 @@ export interface RunOptions {
   name?: string;
   /** A conformance.json to use instead of the plugin folder's. */
   configFile?: string;
-  /** Settings that override the file (the CLI's flags); the flat keys below do the same. */
-  overrides?: ConformanceConfig;
+  // Settings over conformance.json (the CLI's flags). undefined keeps the file's value.
   allowOrder?: boolean;
   configId?: string;
   callTimeoutMs?: number;
@@ -89,15 +88,15 @@ export async function loadSettings(opts: RunOptions, candidates: string[]): Prom
     lifecycleTimeoutMs: opts.lifecycleTimeoutMs,
     pollIntervalMs: opts.pollIntervalMs,
   };
-  const o: ConformanceConfig = { ...(opts.overrides ?? {}) };
+  const o: ConformanceConfig = {};
   for (const [k, v] of Object.entries(flat)) if (v !== undefined) (o as Record<string, unknown>)[k] = v;
   for (const k of ['callTimeoutMs', 'slowMs', 'lifecycleTimeoutMs', 'pollIntervalMs'] as const) {
     const v = o[k];
     if (v !== undefined && (!Number.isFinite(v) || v <= 0)) throw new KitError(`${k} ${v}: give a positive number of milliseconds`);
   }
   const merged: ConformanceConfig = { ...cfg, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) };
-  merged.env = { ...(cfg.env ?? {}), ...(o.env ?? {}), ...(opts.env ?? {}) };
-  merged.skip = [...(cfg.skip ?? []), ...(o.skip ?? [])];
+  merged.env = { ...(cfg.env ?? {}), ...(opts.env ?? {}) };
+  merged.skip = [...(cfg.skip ?? [])];
   const callTimeoutMs = merged.callTimeoutMs ?? DEFAULTS.callTimeoutMs;
   const settings: ReportSettings = {
     allowOrder: merged.allowOrder ?? false,

@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { KitError } from '@bx-provider-kit/schemas';
-import type { ConformanceConfig, ReporterName } from '@bx-provider-kit/conformance';
+import type { ReporterName } from '@bx-provider-kit/conformance';
 import { paint, useColor } from '../tty.js';
 
 interface Args {
@@ -91,9 +91,6 @@ export const testCommand: CommandModule<object, Args> = {
         throw new KitError(`--output ${argv.output}: the folder ${path.dirname(out)} does not exist`);
       });
     }
-    const overrides: ConformanceConfig = {};
-    if (argv['allow-order'] !== undefined) overrides.allowOrder = argv['allow-order'];
-    if (argv.timeout !== undefined) overrides.callTimeoutMs = Math.round(argv.timeout * 1000);
     const live = !argv.quiet && Boolean(process.stderr.isTTY);
     const color = useColor(process.stderr);
     let lastLen = 0;
@@ -110,7 +107,8 @@ export const testCommand: CommandModule<object, Args> = {
       report = await runConformance(target, {
         name: argv.name,
         configFile: argv.config,
-        overrides,
+        allowOrder: argv['allow-order'],
+        callTimeoutMs: argv.timeout !== undefined ? Math.round(argv.timeout * 1000) : undefined,
         only: argv.only,
         skip: argv.skip,
         bail: argv.bail,
