@@ -7,14 +7,15 @@
 import { promises as fs, constants as fsc } from 'node:fs';
 import path from 'node:path';
 import { Host, initRoot, type HostResult } from '@bx-provider-kit/host';
-import { removeInside, validate, type RuleId } from '@bx-provider-kit/schemas';
+import { readDocumentFile, removeInside, type RuleId } from '@bx-provider-kit/schemas';
 import { DEFAULT_LIMITS } from '@bx-provider-kit/packer';
 import type { HostRun, HostState } from './harness.js';
 import { sleep } from './pool.js';
-import { excerpt, jsonEqual, oneLine, show } from './text.js';
+import { excerpt, show } from './text.js';
+import { HOST_RULES, hostExcerpt, hostTaskId, judgeHostConfigs, judgeHostList, judgeHostOrder, judgeHostOrderStatus, judgeHostOrderToHost, judgeHostOrdersList, judgeHostStatus, said } from './rules/host.js';
+import { skipAll } from './rules/shape.js';
 
-const HOST_RULES = ['HOST-INSTALL', 'HOST-LIST', 'HOST-STATUS', 'HOST-CONFIGS', 'HOST-ORDER', 'HOST-ORDER-STATUS', 'HOST-ORDERS-LIST', 'HOST-ORDER-TO-HOST'] as const satisfies readonly RuleId[];
-/** The host actions that place or follow an order: they require ordering to be allowed and HOST-ORDER's task. */
+/** The host actions that place or follow an order: they require ordering to be allowed and a configuration. */
 const ORDER_RULES: readonly RuleId[] = ['HOST-ORDER', 'HOST-ORDER-STATUS', 'HOST-ORDERS-LIST', 'HOST-ORDER-TO-HOST'];
 /** What follows the host's order: it requires the task HOST-ORDER returned. */
 const AFTER_ORDER: readonly RuleId[] = ['HOST-ORDER-STATUS', 'HOST-ORDERS-LIST', 'HOST-ORDER-TO-HOST'];
@@ -72,30 +73,6 @@ async function hostRun(run: HostRun, host: Host, args: { action: string; provide
       : undefined,
   };
 }
-
-/** What the host printed, for a finding. */
-function said(r: HostResult): string {
-  const out = r.stdout ? oneLine(r.stdout, 200) : '(nothing on stdout)';
-  const err = r.stderr.trim() ? `; stderr: ${oneLine(r.stderr.trim().split('\n')[0] ?? '', 160)}` : '';
-  return `exit ${r.exitCode}, ${out}${err}`;
-}
-
-function hostExcerpt(r: HostResult): string {
-  return `stdout: ${oneLine(r.stdout || '(empty)', 240)}${r.stderr.trim() ? `\nstderr: ${oneLine(r.stderr.trim(), 240)}` : ''}`;
-}
-
-/** Validation against the host schema; a problem list in words or ''. */
-function schemaProblems(kind: string, json: unknown): string {
-  const v = validate(kind, json);
-  if (v.ok) return '';
-  return v.problems.slice(0, 2).map((p) => p.message).join('; ');
-}
-
-const obj = (v: unknown): Record<string, unknown> | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
-const dig = (v: unknown, ...keys: string[]): unknown => keys.reduce<unknown>((o, k) => obj(o)?.[k], v);
-
-/** The ids of a configurations list (for a plugin whose descriptions change on every call). */
-const ids = (list: unknown): unknown => (Array.isArray(list) ? list.map((x) => String(obj(x)?.id)) : list);
 
 async function isExecutable(file: string): Promise<boolean> {
   try {
@@ -160,7 +137,7 @@ async function copyIn(run: HostRun, holder: string, limits = DEFAULT_LIMITS): Pr
     // What an archive of the folder would hold: bin/, etc/, lib/, provider.json and its "files".
     const parts = ['bin', 'etc', 'lib', 'provider.json'];
     try {
-      const manifest = JSON.parse(await fs.readFile(path.join(t.pluginDir, 'provider.json'), 'utf8'));
+      const manifest = JSON.parse((await readDocumentFile(path.join(t.pluginDir, 'provider.json'))).toString('utf8'));
       if (Array.isArray(manifest?.files)) {
         for (const f of manifest.files) if (typeof f === 'string' && f && !path.isAbsolute(f) && !f.split(/[\\/]/).includes('..')) parts.push(f);
       }
@@ -211,127 +188,65 @@ export async function hostRoundTrip(run: HostRun, hs: HostState, ctx: Ctx): Prom
     HOST_RULES.forEach((r) => big(r));
     return;
   }
-  const stop = (why: string) => {
-    stopped = why;
-  };
   // A stop (a hang, a provider the host does not see) skips every host rule not judged yet.
   const skipRest = () => HOST_RULES.filter((r) => L.untouched(r)).forEach((r) => L.skip(r, `the host round trip stopped: ${stopped}`));
   const hang = (rule: RuleId, id: string, why: string) => {
     L.fail(rule, why, { call: id });
-    stop(`${rule}: ${why}`);
+    stopped = `${rule}: ${why}`;
   };
+  const installFailed = t.kind === 'archive' && !hs.installedByHost;
 
   // status first: does the host see the provider at all?
   {
     const { r, id, hung } = await hostRun(run, host, { action: 'status', provider: name });
     if (hung) {
       hang('HOST-STATUS', id, hung);
-      if (t.kind !== 'archive' || hs.installedByHost) L.skip('HOST-INSTALL', `the host round trip stopped: ${stopped}`);
-    } else {
-      const p = obj(dig(r.json, 'params', 'provider_options', name));
-      const notExist = r.exitCode !== 0 && /not.?exists? on the host/.test(r.stdout);
-      if (t.kind === 'archive' && !hs.installedByHost) {
-        /* HOST-INSTALL already failed; the rest runs on the runner's own unpacked copy */
-      } else if (notExist) {
-        L.fail('HOST-INSTALL', `after install the host says the provider does not exist: ${said(r)}`, { call: id, excerpt: hostExcerpt(r) });
-      } else {
-        L.ok('HOST-INSTALL', id);
-      }
-      const problems = r.exitCode === 0 ? schemaProblems('host/status', r.json) : '';
-      if (r.exitCode !== 0 || !p) L.fail('HOST-STATUS', `\`-a status\` failed: ${said(r)}`, { call: id, excerpt: hostExcerpt(r) });
-      else if (problems) L.fail('HOST-STATUS', `\`-a status\` does not match the host schema: ${problems}`, { call: id, excerpt: hostExcerpt(r) });
-      else {
-        const opts = obj(p.options) ?? {};
-        const off = ['help', 'configs', 'order', 'order_status'].filter((o) => opts[o] !== 1);
-        const hv = 'value' in ctx.help ? ctx.help.value : undefined;
-        if (off.length) L.fail('HOST-STATUS', `the host shows ${off.join(', ')} as unsupported (options ${show(opts, 120)}): it will refuse those actions`, { call: id, excerpt: hostExcerpt(r) });
-        else if (p.status === 'disabled') L.fail('HOST-STATUS', 'the host shows the provider as "disabled": it refuses every action', { call: id, excerpt: hostExcerpt(r) });
-        else if (hv && hv.status !== undefined && p.status !== hv.status) L.fail('HOST-STATUS', `the host shows status ${show(p.status)}, help answered ${show(hv.status)}`, { call: id, excerpt: hostExcerpt(r) });
-        else L.ok('HOST-STATUS', id);
-      }
-      if (notExist) stop('the host does not see the provider');
+      if (!installFailed) L.skip('HOST-INSTALL', `the host round trip stopped: ${stopped}`);
+    } else if (judgeHostStatus(L, { r, id }, name, { help: 'value' in ctx.help ? ctx.help.value : undefined, installFailed })) {
+      stopped = 'the host does not see the provider';
     }
   }
   if (stopped) return skipRest();
 
-  // list
   {
     const { r, id, hung } = await hostRun(run, host, { action: 'list' });
     if (hung) hang('HOST-LIST', id, hung);
-    else {
-      const entry = dig(r.json, 'params', 'providers', name);
-      const problems = r.exitCode === 0 ? schemaProblems('host/list', r.json) : '';
-      if (r.exitCode !== 0 || r.json === undefined) L.fail('HOST-LIST', `\`-a list\` failed: ${said(r)}`, { call: id, excerpt: hostExcerpt(r) });
-      else if (problems) L.fail('HOST-LIST', `\`-a list\` does not match the host schema: ${problems}`, { call: id, excerpt: hostExcerpt(r) });
-      else if (!entry) L.fail('HOST-LIST', `\`-a list\` does not show ${name}`, { call: id, excerpt: hostExcerpt(r) });
-      else L.ok('HOST-LIST', id);
-    }
+    else judgeHostList(L, { r, id }, name);
   }
   if (stopped) return skipRest();
 
-  // configs
   if (!big('HOST-CONFIGS', 'configs')) {
     const { r, id, hung } = await hostRun(run, host, { action: 'configs', provider: name });
     if (hung) hang('HOST-CONFIGS', id, hung);
-    else {
-      const p = obj(dig(r.json, 'params', 'provider_configs', name));
-      const problems = r.exitCode === 0 ? schemaProblems('host/configs', r.json) : '';
-      const direct = 'value' in ctx.configs ? ctx.configs.value.configurations : undefined;
-      if (r.exitCode !== 0 || !p) L.fail('HOST-CONFIGS', `\`-a configs\` failed: ${said(r)}`, { call: id, excerpt: hostExcerpt(r) });
-      else if (problems) L.fail('HOST-CONFIGS', `\`-a configs\` does not match the host schema: ${problems}`, { call: id, excerpt: hostExcerpt(r) });
-      else if (direct !== undefined && !jsonEqual(ctx.configsStable ? p.configurations : ids(p.configurations), ctx.configsStable ? direct : ids(direct)))
-        L.fail('HOST-CONFIGS', `the host passes ${show(p.configurations, 100)} through, the plugin answered ${show(direct, 100)}`, { call: id, excerpt: hostExcerpt(r) });
-      else L.ok('HOST-CONFIGS', id);
-    }
+    else judgeHostConfigs(L, { r, id }, name, 'value' in ctx.configs ? ctx.configs.value.configurations : undefined, ctx.configsStable);
   }
   if (stopped) return skipRest();
 
-  const orderRules = ORDER_RULES;
-  if (!run.settings.allowOrder) {
-    orderRules.forEach((r) => L.skip(r, 'ordering is not allowed (it may cost money): pass --allow-order or set "allowOrder": true in conformance.json'));
-    return;
-  }
-  if (ctx.configId === undefined) {
-    orderRules.forEach((r) => L.skip(r, 'no configuration to order (see CFG-* and the lifecycle)'));
-    return;
-  }
+  // Everything after this requires ordering (it may cost money) and a configuration to order.
+  if (!run.settings.allowOrder) return skipAll(L, ORDER_RULES, 'ordering is not allowed (it may cost money): pass --allow-order or set "allowOrder": true in conformance.json');
+  if (ctx.configId === undefined) return skipAll(L, ORDER_RULES, 'no configuration to order (see CFG-* and the lifecycle)');
+  if (big('HOST-ORDER', 'order')) return skipAll(L, AFTER_ORDER, 'the host order was not run (OUT-SIZE)');
 
-  // order
   let taskId: string | undefined;
-  if (big('HOST-ORDER', 'order')) {
-    AFTER_ORDER.forEach((r) => L.skip(r, 'the host order was not run (OUT-SIZE)'));
-    return;
-  }
   {
     const { r, id, hung } = await hostRun(run, host, { action: 'order', provider: name, configId: ctx.configId });
     if (hung) hang('HOST-ORDER', id, hung);
     else {
-      const p = obj(dig(r.json, 'params', 'provider_order', name));
-      const problems = r.exitCode === 0 ? schemaProblems('host/order', r.json) : '';
-      const tid = p?.task_id;
-      if (r.exitCode !== 0 || !p) L.fail('HOST-ORDER', `\`-a order --config_id ${ctx.configId}\` failed: ${said(r)}`, { call: id, excerpt: hostExcerpt(r) });
-      else if (problems) L.fail('HOST-ORDER', `\`-a order\` does not match the host schema: ${problems}`, { call: id, excerpt: hostExcerpt(r) });
-      else if ((typeof tid !== 'string' && typeof tid !== 'number') || tid === '') L.fail('HOST-ORDER', `\`-a order\` returned no task id: ${said(r)}`, { call: id, excerpt: hostExcerpt(r) });
-      else {
-        taskId = String(tid);
-        const saved = await fs.stat(path.join(holder, 'tasks', taskId)).catch(() => null);
-        if (!saved?.isFile()) L.fail('HOST-ORDER', `the host did not save tasks/${taskId}`, { call: id, excerpt: hostExcerpt(r) });
-        else L.ok('HOST-ORDER', id);
-      }
+      const tid = hostTaskId({ r, id }, name);
+      const saved = tid !== undefined && !!(await fs.stat(path.join(holder, 'tasks', tid)).catch(() => null))?.isFile();
+      taskId = judgeHostOrder(L, { r, id }, name, ctx.configId, saved);
     }
   }
   if (stopped) return skipRest();
-  if (taskId === undefined) {
-    AFTER_ORDER.forEach((r) => L.skip(r, 'the host order gave no task (HOST-ORDER)'));
-    return;
-  }
+  // What follows requires the task HOST-ORDER returned.
+  if (taskId === undefined) return skipAll(L, AFTER_ORDER, 'the host order gave no task (HOST-ORDER)');
 
   // order_status until finished or error
-  let final: string | undefined;
   if (big('HOST-ORDER-STATUS', 'order_status')) {
     AFTER_STATUS.forEach((r) => big(r, 'order_status'));
     return;
   }
+  let final: string | undefined;
   {
     const deadline = performance.now() + run.settings.lifecycleTimeoutMs;
     let lastStatus: unknown;
@@ -342,25 +257,12 @@ export async function hostRoundTrip(run: HostRun, hs: HostState, ctx: Ctx): Prom
         hang('HOST-ORDER-STATUS', id, hung);
         break;
       }
-      const p = obj(dig(r.json, 'params', 'provider_order', name));
-      const problems = r.exitCode === 0 ? schemaProblems('host/order_status', r.json) : '';
-      if (r.exitCode !== 0 || !p) {
-        L.fail('HOST-ORDER-STATUS', `\`-a order_status --task_id ${taskId}\` failed: ${said(r)}`, { call: id, excerpt: hostExcerpt(r) });
-        judged = true;
-        break;
-      }
-      if (problems) {
-        L.fail('HOST-ORDER-STATUS', `\`-a order_status\` does not match the host schema: ${problems}`, { call: id, excerpt: hostExcerpt(r) });
-        judged = true;
-        break;
-      }
-      lastStatus = p.status;
-      if (!judged) {
-        L.ok('HOST-ORDER-STATUS', id);
-        judged = true;
-      }
-      if (p.status === 'finished' || p.status === 'error') {
-        final = p.status;
+      const j = judgeHostOrderStatus(L, { r, id }, name, taskId, !judged);
+      judged = true;
+      if (j.failed) break;
+      lastStatus = j.status;
+      if (j.status === 'finished' || j.status === 'error') {
+        final = j.status;
         break;
       }
       // The direct lifecycle already showed this order never ends: one answer is enough here.
@@ -374,43 +276,16 @@ export async function hostRoundTrip(run: HostRun, hs: HostState, ctx: Ctx): Prom
   }
   if (stopped) return skipRest();
 
-  // orders_list
   {
     const { r, id, hung } = await hostRun(run, host, { action: 'orders_list', provider: name });
     if (hung) hang('HOST-ORDERS-LIST', id, hung);
-    else {
-      const list = obj(dig(r.json, 'params', 'provider_order_list', name));
-      const problems = r.exitCode === 0 ? schemaProblems('host/orders_list', r.json) : '';
-      if (r.exitCode !== 0 || r.json === undefined) L.fail('HOST-ORDERS-LIST', `\`-a orders_list\` failed: ${said(r)}`, { call: id, excerpt: hostExcerpt(r) });
-      else if (problems) L.fail('HOST-ORDERS-LIST', `\`-a orders_list\` does not match the host schema: ${problems}`, { call: id, excerpt: hostExcerpt(r) });
-      else if (!list || !(taskId in list)) L.fail('HOST-ORDERS-LIST', `\`-a orders_list\` does not list task ${taskId}`, { call: id, excerpt: hostExcerpt(r) });
-      else {
-        const e = obj(list[taskId]);
-        if (e && e.error !== 0 && e.error !== undefined) L.fail('HOST-ORDERS-LIST', `task ${taskId} is listed with error ${show(e.error)}: ${show(e.message, 120)}`, { call: id, excerpt: hostExcerpt(r) });
-        else L.ok('HOST-ORDERS-LIST', id);
-      }
-    }
+    else judgeHostOrdersList(L, { r, id }, name, taskId);
   }
   if (stopped) return skipRest();
 
-  // order_to_host
   {
     const { r, id, hung } = await hostRun(run, host, { action: 'order_to_host', provider: name, taskId });
     if (hung) hang('HOST-ORDER-TO-HOST', id, hung);
-    else {
-      const problems = r.json !== undefined ? schemaProblems('host/order_to_host', r.json) : 'nothing on stdout';
-      if (final === 'finished') {
-        const msg = obj(r.json)?.message;
-        if (r.exitCode !== 0) L.fail('HOST-ORDER-TO-HOST', `the task is finished, but \`-a order_to_host\` failed: ${said(r)}`, { call: id, excerpt: hostExcerpt(r) });
-        else if (problems) L.fail('HOST-ORDER-TO-HOST', `\`-a order_to_host\` does not match the host schema: ${problems}`, { call: id, excerpt: hostExcerpt(r) });
-        else if (typeof msg !== 'string' || !/added to the pool/.test(msg)) L.fail('HOST-ORDER-TO-HOST', `the task is finished, but the server was not added to the pool: ${said(r)}`, { call: id, excerpt: hostExcerpt(r) });
-        else L.ok('HOST-ORDER-TO-HOST', id);
-      } else if (r.exitCode !== 0 || problems) {
-        L.fail('HOST-ORDER-TO-HOST', `\`-a order_to_host\` on a ${final ?? 'unfinished'} task: ${problems || said(r)}`, { call: id, excerpt: hostExcerpt(r) });
-      } else {
-        L.ok('HOST-ORDER-TO-HOST', id);
-        if (final !== 'error') L.note('HOST-ORDER-TO-HOST', 'the task never finished, so only the pass-through answer was checked');
-      }
-    }
+    else judgeHostOrderToHost(L, { r, id }, final);
   }
 }

@@ -1,14 +1,10 @@
 /** PKG-* and ARCH-*: the packer's findings on the plugin folder and the archive, as verdicts. */
 import { RULES, isRuleId, type RuleId } from '@bx-provider-kit/schemas';
+import type { Finding } from '@bx-provider-kit/packer';
 import type { Ledger } from '../ledger.js';
 
-/** A finding of the packer (checkPluginFolder, verifyArchive). */
-export interface PackerFinding {
-  rule: string;
-  severity: 'error' | 'warning';
-  message: string;
-  entry?: string;
-}
+/** The packer's finding (checkPluginFolder, verifyArchive); `fix` is optional here (the rule's fix applies). */
+export type PackerFinding = Omit<Finding, 'fix'> & { fix?: string };
 
 export const PACKAGE_RULES: RuleId[] = RULES.filter((r) => r.area === 'package').map((r) => r.id);
 export const ARCHIVE_RULES: RuleId[] = RULES.filter((r) => r.area === 'archive').map((r) => r.id);

@@ -4,7 +4,7 @@
  * The corpus (conformance/plugins, corpus.test.ts) stays the end-to-end proof.
  */
 import { expect } from 'chai';
-import type { RuleId } from '@bx-provider-kit/schemas';
+import { getSchema, type RuleId } from '@bx-provider-kit/schemas';
 import { Ledger } from '../ledger.js';
 import { CFG_RULES, judgeConfigs } from './configs.js';
 import { judgeBadArgs } from './errors.js';
@@ -12,6 +12,7 @@ import { HELP_RULES, judgeHelp } from './help.js';
 import { judgeOrderSpeed, judgeTaskId, judgeTaskUnique } from './orders.js';
 import { ARCHIVE_RULES, PACKAGE_RULES, judgeArchive, judgePackage } from './package.js';
 import { judgeCwd, judgeDeterministic, judgeStdin } from './running.js';
+import { judgeHostConfigs, judgeHostList, judgeHostOrder, judgeHostOrderStatus, judgeHostOrderToHost, judgeHostOrdersList, judgeHostStatus, type HostAnswer } from './host.js';
 import { judgeStatus, judgeStaysPut, summarize } from './status.js';
 import { fakeCall, judgeCall, verdicts, type FakeCall } from './testutil.js';
 
@@ -228,6 +229,46 @@ describe('rules: package and archive (PKG-*, ARCH-*)', () => {
   it('an unknown rule from the packer is a bug of the kit, not a verdict', () => {
     expect(() => judgePackage(new Ledger(), [{ rule: 'PKG-NOPE', severity: 'error', message: 'x' }])).to.throw(/unknown rule/);
   });
+});
+
+describe('rules: host round trip (HOST-*)', () => {
+  /** A host answer: the first example of the host schema (what the real bx-provider printed), edited. */
+  const ex = (kind: string, i = 0): Record<string, unknown> => structuredClone((getSchema(`host/${kind}`).examples as Record<string, unknown>[])[i]!);
+  const ans = (json: unknown, exitCode = 0): HostAnswer => ({ r: { stdout: json === undefined ? '' : JSON.stringify(json), stderr: '', exitCode, json }, id: 'host call' });
+  const run = (f: (L: Ledger) => unknown, ids: string[]) => {
+    const L = new Ledger();
+    f(L);
+    return verdicts(L, ids);
+  };
+  const st = ex('status');
+  const stOff = structuredClone(st) as { params: { provider_options: { good: { options: Record<string, number> } } } };
+  stOff.params.provider_options.good.options.order_status = 0;
+  const stDisabled = structuredClone(st) as { params: { provider_options: { good: { status: string } } } };
+  stDisabled.params.provider_options.good.status = 'disabled';
+  const rows: [string, (L: Ledger) => unknown, Record<string, string>][] = [
+    ['status: the provider is there', (L) => judgeHostStatus(L, ans(st), 'good', { help: { status: 'enabled' }, installFailed: false }), { 'HOST-INSTALL': 'passed', 'HOST-STATUS': 'passed' }],
+    ['status: not on the host', (L) => judgeHostStatus(L, ans({ error: 1, message: 'bxProvider::optionsProvider: Provider good not exist on the host' }, 1), 'good', { installFailed: false }), { 'HOST-INSTALL': 'failed', 'HOST-STATUS': 'failed' }],
+    ['status: order_status shown as unsupported', (L) => judgeHostStatus(L, ans(stOff), 'good', { installFailed: false }), { 'HOST-STATUS': 'failed' }],
+    ['status: disabled', (L) => judgeHostStatus(L, ans(stDisabled), 'good', { installFailed: false }), { 'HOST-STATUS': 'failed' }],
+    ['status: not the status help answered', (L) => judgeHostStatus(L, ans(st), 'good', { help: { status: 'maintenance' }, installFailed: false }), { 'HOST-STATUS': 'failed' }],
+    ['list: shown', (L) => judgeHostList(L, ans(ex('list')), 'good'), { 'HOST-LIST': 'passed' }],
+    ['list: not shown', (L) => judgeHostList(L, ans(ex('list')), 'other'), { 'HOST-LIST': 'failed' }],
+    ['list: the host died', (L) => judgeHostList(L, ans(undefined, 255), 'good'), { 'HOST-LIST': 'failed' }],
+    ['configs: passed through', (L) => judgeHostConfigs(L, ans(ex('configs')), 'good', [{ descr: 'VPS 1CPU/1GB', id: 1 }], true), { 'HOST-CONFIGS': 'passed' }],
+    ['configs: not what the plugin answered', (L) => judgeHostConfigs(L, ans(ex('configs')), 'good', [{ descr: 'other', id: 1 }], true), { 'HOST-CONFIGS': 'failed' }],
+    ['configs: an unstable plugin, same ids', (L) => judgeHostConfigs(L, ans(ex('configs')), 'good', [{ descr: 'other', id: 1 }], false), { 'HOST-CONFIGS': 'passed' }],
+    ['order: saved', (L) => judgeHostOrder(L, ans(ex('order')), 'superprovider', '1', true), { 'HOST-ORDER': 'passed' }],
+    ['order: the task file is missing', (L) => judgeHostOrder(L, ans(ex('order')), 'superprovider', '1', false), { 'HOST-ORDER': 'failed' }],
+    ['order: no task id', (L) => judgeHostOrder(L, ans({ message: "doesn't return task_id", error: 1 }, 1), 'superprovider', '1', false), { 'HOST-ORDER': 'failed' }],
+    ['order_status: passed through', (L) => judgeHostOrderStatus(L, ans(ex('order_status')), 'good', '24', true), { 'HOST-ORDER-STATUS': 'passed' }],
+    ['order_status: the host failed', (L) => judgeHostOrderStatus(L, ans({ error: 1, message: 'x' }, 1), 'good', '24', true), { 'HOST-ORDER-STATUS': 'failed' }],
+    ['orders_list: listed', (L) => judgeHostOrdersList(L, ans(ex('orders_list')), 'good', '24'), { 'HOST-ORDERS-LIST': 'passed' }],
+    ['orders_list: not listed', (L) => judgeHostOrdersList(L, ans(ex('orders_list')), 'good', '25'), { 'HOST-ORDERS-LIST': 'failed' }],
+    ['order_to_host: added to the pool', (L) => judgeHostOrderToHost(L, ans(ex('order_to_host', 1)), 'finished'), { 'HOST-ORDER-TO-HOST': 'passed' }],
+    ['order_to_host: finished but no pool', (L) => judgeHostOrderToHost(L, ans(ex('order_to_host', 2), 1), 'finished'), { 'HOST-ORDER-TO-HOST': 'failed' }],
+    ['order_to_host: an unfinished task passes through', (L) => judgeHostOrderToHost(L, ans(ex('order_to_host', 0)), undefined), { 'HOST-ORDER-TO-HOST': 'passed' }],
+  ];
+  for (const [name, f, want] of rows) it(name, () => expect(run(f, Object.keys(want))).to.deep.equal(want));
 });
 
 // The rule ids in these tables are checked by the compiler (RuleId): keep one typed use here.
