@@ -186,7 +186,7 @@ function ruleOf(e: ErrorObject, doc: unknown): string {
 const WHY: Record<string, string> = {
   'OUT-OBJECT': 'the host dies with "Not a HASH reference" on anything but a JSON object',
   'ERR-SUCCESS-KEY': 'any "error" key makes the host drop the data of a success answer (with 0 it then dies); leave the key out',
-  'ERR-TYPE': 'the host takes only a positive integer as an error code: 0 counts as a success without data and dies, true or a string dies on its integer type check',
+  'ERR-TYPE': 'the host takes only a positive integer as an error code: 0 counts as a success without data and dies, true or a string that is not digits dies on its integer type check',
   'ERR-MESSAGE': 'the host reads only "error_message" to tell the caller what failed',
   'HELP-SCHEMA': 'the host needs "options" as an array of action names; anything else makes it die and takes "list" down for every provider',
   'HELP-REQUIRED': 'the host refuses every action whose name "options" does not list',
@@ -255,7 +255,7 @@ function detail(e: ErrorObject, rule: string): string {
   const expect = typeof ps['x-expect'] === 'string' ? (ps['x-expect'] as string) : undefined;
   switch (e.keyword) {
     case 'type': {
-      const want = ([] as string[]).concat(p.type as string | string[]).map((t) => TYPE_WORDS[t] ?? t);
+      const want = expect ? [expect] : ([] as string[]).concat(p.type as string | string[]).map((t) => TYPE_WORDS[t] ?? t);
       if (e.instancePath === '') return `the document is ${typeName(data)}, not ${orList(want)}`;
       if (typeof data === 'boolean' || data === null) return `${show(data)} is not ${orList(want)}`;
       return `${show(data)} is ${typeName(data)}, not ${orList(want)}`;
