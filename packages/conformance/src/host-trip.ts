@@ -118,8 +118,10 @@ export async function overBounds(srcs: string[], limits: { maxEntries: number; m
     if (!st) continue;
     entries++;
     if (st.isFile()) bytes += st.size;
-    if (entries > limits.maxEntries) return `more than ${limits.maxEntries} files and folders`;
-    if (bytes > limits.maxBytes) return `more than ${Math.round(limits.maxBytes / 1048576)} MiB (${path.basename(f)} alone is ${st.size} bytes)`;
+    // a FIFO, socket or device: copying it would block or read forever (ARCH-SPECIAL in an archive)
+    else if (!st.isDirectory() && !st.isSymbolicLink()) return `a FIFO, socket or device (${path.basename(f)}), which an archive may not hold (ARCH-SPECIAL)`;
+    if (entries > limits.maxEntries) return `more than ${limits.maxEntries} files and folders, more than an archive may hold (ARCH-LIMITS)`;
+    if (bytes > limits.maxBytes) return `more than ${Math.round(limits.maxBytes / 1048576)} MiB (${path.basename(f)} alone is ${st.size} bytes), more than an archive may hold (ARCH-LIMITS)`;
     if (st.isDirectory()) for (const n of await fs.readdir(f).catch(() => [] as string[])) stack.push(path.join(f, n));
   }
   return undefined;
@@ -145,7 +147,7 @@ async function copyIn(run: HostRun, holder: string, limits = DEFAULT_LIMITS): Pr
       /* no or broken provider.json: PKG-* says so */
     }
     const big = await overBounds(parts.map((p) => path.join(t.pluginDir!, p)), limits);
-    if (big) return `the plugin folder's bin/, etc/, lib/ and files hold ${big}: an archive of it breaks ARCH-LIMITS, so the runner does not copy it into the emulated host`;
+    if (big) return `the plugin folder's bin/, etc/, lib/ and files hold ${big}, so the runner does not copy it into the emulated host`;
     for (const part of parts) {
       const src = path.join(t.pluginDir, part);
       if (await fs.stat(src).catch(() => null)) {
@@ -155,7 +157,7 @@ async function copyIn(run: HostRun, holder: string, limits = DEFAULT_LIMITS): Pr
     }
   } else {
     const big = await overBounds([t.executable], limits);
-    if (big) return `the executable is ${big}: an archive of it breaks ARCH-LIMITS, so the runner does not copy it into the emulated host`;
+    if (big) return `the executable is ${big}, so the runner does not copy it into the emulated host`;
     await fs.copyFile(t.executable, path.join(holder, 'bin', t.name));
     await fs.chmod(path.join(holder, 'bin', t.name), (await fs.stat(t.executable)).mode & 0o7777);
   }

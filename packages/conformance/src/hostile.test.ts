@@ -128,6 +128,17 @@ describe('hostile input to test (issue 15)', function () {
     expect((await rejects(readDocumentFile(big, 1024 * 1024))).message).to.match(/more than the 1048576/);
   });
 
+  it('a FIFO as provider.json: the run ends; PKG-* and HOST-* say why they were not judged', async () => {
+    const dir = await plugin('manifest-fifo');
+    await fs.rm(path.join(dir, 'provider.json'));
+    execFileSync('mkfifo', [path.join(dir, 'provider.json')]);
+    const r = await runConformance(dir, { name: 'good-bash', only: ['PKG', 'HOST-STATUS'] });
+    for (const x of r.rules) {
+      expect(x.status, x.id).to.equal('skipped');
+      expect(x.message, x.id).to.match(x.id.startsWith('PKG-') ? /not a regular file/ : /a FIFO, socket or device \(provider\.json\).*ARCH-SPECIAL/);
+    }
+  });
+
   it('validate() refuses a document nested 100,000 deep with a KitError instead of overflowing the stack', () => {
     let v: unknown = 1;
     for (let i = 0; i < 100_000; i++) v = [v];

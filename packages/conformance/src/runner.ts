@@ -10,7 +10,7 @@
  */
 import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { RULES, type RuleId } from '@bx-provider-kit/schemas';
+import { RULES, readDocumentFile, type RuleId } from '@bx-provider-kit/schemas';
 import { checkPluginFolder } from '@bx-provider-kit/packer';
 import { answerKey, success, type Call } from './call.js';
 import type { ConformanceConfig } from './config.js';
@@ -151,7 +151,15 @@ async function execute(run: Run, targetPath: string): Promise<void> {
   const hs = run.hostState;
   if (t.kind === 'executable' && !t.pluginDir) skipAll(L, PACKAGE_RULES, 'the target is a bare executable, not a plugin folder');
   else if (t.kind === 'archive' && hs?.extractError) skipAll(L, PACKAGE_RULES, t.notRunnableWhy ?? 'the archive could not be unpacked');
-  else if (t.pluginDir && (await fs.stat(t.pluginDir).catch(() => null))) judgePackage(L, await checkPluginFolder(t.pluginDir, { name: t.name }), hs?.salvagedBecause);
+  else if (t.pluginDir && (await fs.stat(t.pluginDir).catch(() => null))) {
+    // The packer reads provider.json whole: a FIFO or a huge file there must not hang the run.
+    const manifestWhy = await readDocumentFile(path.join(t.pluginDir, 'provider.json')).then(
+      () => undefined,
+      (e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : e.message),
+    );
+    if (manifestWhy) skipAll(L, PACKAGE_RULES, `${manifestWhy}: the runner does not read it further`);
+    else judgePackage(L, await checkPluginFolder(t.pluginDir, { name: t.name }), hs?.salvagedBecause);
+  }
   else skipAll(L, PACKAGE_RULES, t.notRunnableWhy ?? 'no plugin folder');
   if (t.kind !== 'archive') {
     skipAll(L, ARCHIVE_RULES, t.kind === 'folder' ? 'the target is a folder: pack it (bx-provider-kit pack) and test the archive to check ARCH-*' : 'the target is not an archive');

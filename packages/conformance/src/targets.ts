@@ -5,7 +5,7 @@
  */
 import { promises as fs, constants as fsc } from 'node:fs';
 import path from 'node:path';
-import { KitError, SAFE_NAME, removeInside } from '@bx-provider-kit/schemas';
+import { KitError, SAFE_NAME, readDocumentFile, removeInside } from '@bx-provider-kit/schemas';
 import { extractArchive, verifyArchive } from '@bx-provider-kit/packer';
 import { execa } from 'execa';
 import type { HostState, ResolvedTarget, Run } from './harness.js';
@@ -36,7 +36,8 @@ async function isExecutable(file: string): Promise<boolean> {
 
 async function readJsonName(file: string): Promise<string | undefined> {
   try {
-    const v = JSON.parse(await fs.readFile(file, 'utf8'));
+    // a regular file, bounded: a FIFO or /dev/zero named provider.json must not hang the run
+    const v = JSON.parse((await readDocumentFile(file)).toString('utf8'));
     return typeof v?.name === 'string' && v.name ? v.name : undefined;
   } catch {
     return undefined;
