@@ -2,8 +2,7 @@
  * conformance.json: how to test a plugin. Validated against schemas/conformance.schema.json;
  * a bad file is a KitError (exit 2) naming the file, the line and the key.
  */
-import { promises as fs } from 'node:fs';
-import { KitError, matchRules, readPluginStdout, validate } from '@bx-provider-kit/schemas';
+import { KitError, MAX_DOCUMENT_DEPTH, depthOver, matchRules, readDocumentFile, readPluginStdout, validate } from '@bx-provider-kit/schemas';
 
 export interface SkipEntry {
   rule: string;
@@ -61,6 +60,9 @@ export function parseConfig(text: string, file: string): ConformanceConfig {
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
     throw new KitError(`${file}: must be a JSON object such as {"allowOrder": true}`);
   }
+  if (depthOver(value, MAX_DOCUMENT_DEPTH)) {
+    throw new KitError(`${file}: arrays and objects nest more than ${MAX_DOCUMENT_DEPTH} deep; a conformance.json is a flat object of settings`);
+  }
   const obj = value as Record<string, unknown>;
   for (const key of Object.keys(obj)) {
     if (!CONFIG_KEYS.includes(key)) {
@@ -96,15 +98,19 @@ export function parseConfig(text: string, file: string): ConformanceConfig {
   return cfg;
 }
 
+/** The most a conformance.json may weigh (a real one is a few hundred bytes). */
+export const CONFIG_MAX_BYTES = 1024 * 1024;
+
 /** Reads a conformance.json; a missing file is a KitError when `required`, else undefined. */
 export async function loadConfig(file: string, required: boolean): Promise<ConformanceConfig | undefined> {
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    // a regular file of at most 1 MiB: a FIFO or /dev/zero must not hang the run or eat memory
+    text = (await readDocumentFile(file, CONFIG_MAX_BYTES)).toString('utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (!required && code === 'ENOENT') return undefined;
-    throw new KitError(`cannot read ${file} (${code ?? (e as Error).message}): check the path given to --config`);
+    throw new KitError(`${(e as Error).message}${required ? ' (check the path given to --config)' : ''}`);
   }
   return parseConfig(text, file);
 }

@@ -7,12 +7,20 @@
 import { promises as fs, constants as fsc } from 'node:fs';
 import path from 'node:path';
 import { Host, initRoot, type HostResult } from '@bx-provider-kit/host';
-import { validate } from '@bx-provider-kit/schemas';
-import type { HostRun, HostState } from './runner.js';
+import { readDocumentFile, removeInside, type RuleId } from '@bx-provider-kit/schemas';
+import { DEFAULT_LIMITS } from '@bx-provider-kit/packer';
+import type { HostRun, HostState } from './harness.js';
 import { sleep } from './pool.js';
-import { excerpt, jsonEqual, oneLine, show } from './text.js';
+import { excerpt, show } from './text.js';
+import { HOST_RULES, hostExcerpt, hostTaskId, judgeHostConfigs, judgeHostList, judgeHostOrder, judgeHostOrderStatus, judgeHostOrderToHost, judgeHostOrdersList, judgeHostStatus, said } from './rules/host.js';
+import { skipAll } from './rules/shape.js';
 
-const HOST_RULES = ['HOST-INSTALL', 'HOST-LIST', 'HOST-STATUS', 'HOST-CONFIGS', 'HOST-ORDER', 'HOST-ORDER-STATUS', 'HOST-ORDERS-LIST', 'HOST-ORDER-TO-HOST'];
+/** The host actions that place or follow an order: they require ordering to be allowed and a configuration. */
+const ORDER_RULES: readonly RuleId[] = ['HOST-ORDER', 'HOST-ORDER-STATUS', 'HOST-ORDERS-LIST', 'HOST-ORDER-TO-HOST'];
+/** What follows the host's order: it requires the task HOST-ORDER returned. */
+const AFTER_ORDER: readonly RuleId[] = ['HOST-ORDER-STATUS', 'HOST-ORDERS-LIST', 'HOST-ORDER-TO-HOST'];
+/** What follows order_status: it requires the status the host passed through. */
+const AFTER_STATUS: readonly RuleId[] = ['HOST-ORDERS-LIST', 'HOST-ORDER-TO-HOST'];
 
 interface Ctx {
   help: { value: Record<string, unknown> } | { why: string };
@@ -54,33 +62,17 @@ async function hostRun(run: HostRun, host: Host, args: { action: string; provide
   });
   run.progress(`${id.padEnd(60)} exit ${r.exitCode}`);
   const hung = r.calls.find((c) => c.timedOut);
-  if (!got) return { r, id, hung: `the emulated host did not return within ${guardMs} ms (a plugin process kept its output open)` };
-  return { r, id, hung: hung ? `the plugin call \`${path.basename(hung.argv[0] ?? '')} ${hung.argv.slice(1).join(' ')}\` never ended (killed after ${run.settings.callTimeoutMs} ms): the real host would wait for it forever` : undefined };
+  if (!got) return { r, id, hung: `the emulated host had not returned after ${guardMs} ms (a plugin process may have kept its output open), so the runner stopped waiting` };
+  // Say what is known: the call took at least the budget. The real host has no timeout: it
+  // waits as long as the plugin takes, and so does the web request behind it.
+  return {
+    r,
+    id,
+    hung: hung
+      ? `the plugin call \`${path.basename(hung.argv[0] ?? '')} ${hung.argv.slice(1).join(' ')}\` was still running after ${run.settings.callTimeoutMs} ms, when the emulator stopped it: the real host has no timeout and waits as long as the plugin takes`
+      : undefined,
+  };
 }
-
-/** What the host printed, for a finding. */
-function said(r: HostResult): string {
-  const out = r.stdout ? oneLine(r.stdout, 200) : '(nothing on stdout)';
-  const err = r.stderr.trim() ? `; stderr: ${oneLine(r.stderr.trim().split('\n')[0] ?? '', 160)}` : '';
-  return `exit ${r.exitCode}, ${out}${err}`;
-}
-
-function hostExcerpt(r: HostResult): string {
-  return `stdout: ${oneLine(r.stdout || '(empty)', 240)}${r.stderr.trim() ? `\nstderr: ${oneLine(r.stderr.trim(), 240)}` : ''}`;
-}
-
-/** Validation against the host schema; a problem list in words or ''. */
-function schemaProblems(kind: string, json: unknown): string {
-  const v = validate(kind, json);
-  if (v.ok) return '';
-  return v.problems.slice(0, 2).map((p) => p.message).join('; ');
-}
-
-const obj = (v: unknown): Record<string, unknown> | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
-const dig = (v: unknown, ...keys: string[]): unknown => keys.reduce<unknown>((o, k) => obj(o)?.[k], v);
-
-/** The ids of a configurations list (for a plugin whose descriptions change on every call). */
-const ids = (list: unknown): unknown => (Array.isArray(list) ? list.map((x) => String(obj(x)?.id)) : list);
 
 async function isExecutable(file: string): Promise<boolean> {
   try {
@@ -112,22 +104,50 @@ export async function installArchive(run: HostRun, root: string, name: string, f
   return { ok: true, message: r.stdout };
 }
 
-/** Copies a plugin folder (what an archive would hold) into ROOT/providers/NAME. */
-async function copyIn(run: HostRun, holder: string): Promise<void> {
+/**
+ * Sizes what `copyIn` would copy, without following links, stopping at the archive bounds
+ * (ARCH-LIMITS: what `pack` and `verify` allow); the reason it is too big, or undefined.
+ */
+export async function overBounds(srcs: string[], limits: { maxEntries: number; maxBytes: number } = DEFAULT_LIMITS): Promise<string | undefined> {
+  let entries = 0;
+  let bytes = 0;
+  const stack = [...srcs];
+  while (stack.length) {
+    const f = stack.pop()!;
+    const st = await fs.lstat(f).catch(() => null);
+    if (!st) continue;
+    entries++;
+    if (st.isFile()) bytes += st.size;
+    // a FIFO, socket or device: copying it would block or read forever (ARCH-SPECIAL in an archive)
+    else if (!st.isDirectory() && !st.isSymbolicLink()) return `a FIFO, socket or device (${path.basename(f)}), which an archive may not hold (ARCH-SPECIAL)`;
+    if (entries > limits.maxEntries) return `more than ${limits.maxEntries} files and folders, more than an archive may hold (ARCH-LIMITS)`;
+    if (bytes > limits.maxBytes) return `more than ${Math.round(limits.maxBytes / 1048576)} MiB (${path.basename(f)} alone is ${st.size} bytes), more than an archive may hold (ARCH-LIMITS)`;
+    if (st.isDirectory()) for (const n of await fs.readdir(f).catch(() => [] as string[])) stack.push(path.join(f, n));
+  }
+  return undefined;
+}
+
+/**
+ * Copies a plugin folder (what an archive would hold) into ROOT/providers/NAME; returns why it
+ * did not (the folder is over the archive bounds), or undefined.
+ */
+async function copyIn(run: HostRun, holder: string, limits = DEFAULT_LIMITS): Promise<string | undefined> {
   const t = run.target;
-  await fs.rm(holder, { recursive: true, force: true });
+  await removeInside(run.tmp, holder);
   await fs.mkdir(path.join(holder, 'bin'), { recursive: true });
   if (t.pluginDir) {
     // What an archive of the folder would hold: bin/, etc/, lib/, provider.json and its "files".
     const parts = ['bin', 'etc', 'lib', 'provider.json'];
     try {
-      const manifest = JSON.parse(await fs.readFile(path.join(t.pluginDir, 'provider.json'), 'utf8'));
+      const manifest = JSON.parse((await readDocumentFile(path.join(t.pluginDir, 'provider.json'))).toString('utf8'));
       if (Array.isArray(manifest?.files)) {
         for (const f of manifest.files) if (typeof f === 'string' && f && !path.isAbsolute(f) && !f.split(/[\\/]/).includes('..')) parts.push(f);
       }
     } catch {
       /* no or broken provider.json: PKG-* says so */
     }
+    const big = await overBounds(parts.map((p) => path.join(t.pluginDir!, p)), limits);
+    if (big) return `the plugin folder's bin/, etc/, lib/ and files hold ${big}, so the runner does not copy it into the emulated host`;
     for (const part of parts) {
       const src = path.join(t.pluginDir, part);
       if (await fs.stat(src).catch(() => null)) {
@@ -136,9 +156,12 @@ async function copyIn(run: HostRun, holder: string): Promise<void> {
       }
     }
   } else {
+    const big = await overBounds([t.executable], limits);
+    if (big) return `the executable is ${big}, so the runner does not copy it into the emulated host`;
     await fs.copyFile(t.executable, path.join(holder, 'bin', t.name));
     await fs.chmod(path.join(holder, 'bin', t.name), (await fs.stat(t.executable)).mode & 0o7777);
   }
+  return undefined;
 }
 
 export async function hostRoundTrip(run: HostRun, hs: HostState, ctx: Ctx): Promise<void> {
@@ -150,10 +173,14 @@ export async function hostRoundTrip(run: HostRun, hs: HostState, ctx: Ctx): Prom
   const host = new Host({ root, pool: true });
   const holder = path.join(root, 'providers', name);
   if (t.kind !== 'archive') {
-    await copyIn(run, holder);
+    const refused = await copyIn(run, holder);
+    if (refused) {
+      HOST_RULES.forEach((r) => L.skip(r, refused));
+      return;
+    }
   }
   let stopped: string | undefined;
-  const big = (rule: string, ...actions: string[]): boolean => {
+  const big = (rule: RuleId, ...actions: string[]): boolean => {
     const a = ['help', ...actions].find((x) => ctx.oversized.has(x));
     if (!a) return false;
     L.skip(rule, `${a} prints over 1 MiB (OUT-SIZE): the runner does not feed that through the emulated host, which would buffer all of it`);
@@ -163,126 +190,65 @@ export async function hostRoundTrip(run: HostRun, hs: HostState, ctx: Ctx): Prom
     HOST_RULES.forEach((r) => big(r));
     return;
   }
-  const stop = (why: string) => {
-    stopped = why;
-  };
-  const skipRest = (rules: string[]) => rules.forEach((r) => L.skip(r, `the host round trip stopped: ${stopped}`));
-  const hang = (rule: string, id: string, why: string) => {
+  // A stop (a hang, a provider the host does not see) skips every host rule not judged yet.
+  const skipRest = () => HOST_RULES.filter((r) => L.untouched(r)).forEach((r) => L.skip(r, `the host round trip stopped: ${stopped}`));
+  const hang = (rule: RuleId, id: string, why: string) => {
     L.fail(rule, why, { call: id });
-    stop(`${rule}: ${why}`);
+    stopped = `${rule}: ${why}`;
   };
+  const installFailed = t.kind === 'archive' && !hs.installedByHost;
 
   // status first: does the host see the provider at all?
   {
     const { r, id, hung } = await hostRun(run, host, { action: 'status', provider: name });
     if (hung) {
       hang('HOST-STATUS', id, hung);
-      if (t.kind !== 'archive' || hs.installedByHost) L.skip('HOST-INSTALL', `the host round trip stopped: ${stopped}`);
-    } else {
-      const p = obj(dig(r.json, 'params', 'provider_options', name));
-      const notExist = r.exitCode !== 0 && /not.?exists? on the host/.test(r.stdout);
-      if (t.kind === 'archive' && !hs.installedByHost) {
-        /* HOST-INSTALL already failed; the rest runs on the runner's own unpacked copy */
-      } else if (notExist) {
-        L.fail('HOST-INSTALL', `after install the host says the provider does not exist: ${said(r)}`, { call: id, excerpt: hostExcerpt(r) });
-      } else {
-        L.ok('HOST-INSTALL', id);
-      }
-      const problems = r.exitCode === 0 ? schemaProblems('host/status', r.json) : '';
-      if (r.exitCode !== 0 || !p) L.fail('HOST-STATUS', `\`-a status\` failed: ${said(r)}`, { call: id, excerpt: hostExcerpt(r) });
-      else if (problems) L.fail('HOST-STATUS', `\`-a status\` does not match the host schema: ${problems}`, { call: id, excerpt: hostExcerpt(r) });
-      else {
-        const opts = obj(p.options) ?? {};
-        const off = ['help', 'configs', 'order', 'order_status'].filter((o) => opts[o] !== 1);
-        const hv = 'value' in ctx.help ? ctx.help.value : undefined;
-        if (off.length) L.fail('HOST-STATUS', `the host shows ${off.join(', ')} as unsupported (options ${show(opts, 120)}): it will refuse those actions`, { call: id, excerpt: hostExcerpt(r) });
-        else if (p.status === 'disabled') L.fail('HOST-STATUS', 'the host shows the provider as "disabled": it refuses every action', { call: id, excerpt: hostExcerpt(r) });
-        else if (hv && hv.status !== undefined && p.status !== hv.status) L.fail('HOST-STATUS', `the host shows status ${show(p.status)}, help answered ${show(hv.status)}`, { call: id, excerpt: hostExcerpt(r) });
-        else L.ok('HOST-STATUS', id);
-      }
-      if (notExist) stop('the host does not see the provider');
+      if (!installFailed) L.skip('HOST-INSTALL', `the host round trip stopped: ${stopped}`);
+    } else if (judgeHostStatus(L, { r, id }, name, { help: 'value' in ctx.help ? ctx.help.value : undefined, installFailed })) {
+      stopped = 'the host does not see the provider';
     }
   }
-  if (stopped) return skipRest(HOST_RULES.slice(1));
+  if (stopped) return skipRest();
 
-  // list
   {
     const { r, id, hung } = await hostRun(run, host, { action: 'list' });
     if (hung) hang('HOST-LIST', id, hung);
-    else {
-      const entry = dig(r.json, 'params', 'providers', name);
-      const problems = r.exitCode === 0 ? schemaProblems('host/list', r.json) : '';
-      if (r.exitCode !== 0 || r.json === undefined) L.fail('HOST-LIST', `\`-a list\` failed: ${said(r)}`, { call: id, excerpt: hostExcerpt(r) });
-      else if (problems) L.fail('HOST-LIST', `\`-a list\` does not match the host schema: ${problems}`, { call: id, excerpt: hostExcerpt(r) });
-      else if (!entry) L.fail('HOST-LIST', `\`-a list\` does not show ${name}`, { call: id, excerpt: hostExcerpt(r) });
-      else L.ok('HOST-LIST', id);
-    }
+    else judgeHostList(L, { r, id }, name);
   }
-  if (stopped) return skipRest(HOST_RULES.slice(2));
+  if (stopped) return skipRest();
 
-  // configs
   if (!big('HOST-CONFIGS', 'configs')) {
     const { r, id, hung } = await hostRun(run, host, { action: 'configs', provider: name });
     if (hung) hang('HOST-CONFIGS', id, hung);
-    else {
-      const p = obj(dig(r.json, 'params', 'provider_configs', name));
-      const problems = r.exitCode === 0 ? schemaProblems('host/configs', r.json) : '';
-      const direct = 'value' in ctx.configs ? ctx.configs.value.configurations : undefined;
-      if (r.exitCode !== 0 || !p) L.fail('HOST-CONFIGS', `\`-a configs\` failed: ${said(r)}`, { call: id, excerpt: hostExcerpt(r) });
-      else if (problems) L.fail('HOST-CONFIGS', `\`-a configs\` does not match the host schema: ${problems}`, { call: id, excerpt: hostExcerpt(r) });
-      else if (direct !== undefined && !jsonEqual(ctx.configsStable ? p.configurations : ids(p.configurations), ctx.configsStable ? direct : ids(direct)))
-        L.fail('HOST-CONFIGS', `the host passes ${show(p.configurations, 100)} through, the plugin answered ${show(direct, 100)}`, { call: id, excerpt: hostExcerpt(r) });
-      else L.ok('HOST-CONFIGS', id);
-    }
+    else judgeHostConfigs(L, { r, id }, name, 'value' in ctx.configs ? ctx.configs.value.configurations : undefined, ctx.configsStable);
   }
-  if (stopped) return skipRest(HOST_RULES.slice(4));
+  if (stopped) return skipRest();
 
-  const orderRules = HOST_RULES.slice(4);
-  if (!run.settings.allowOrder) {
-    orderRules.forEach((r) => L.skip(r, 'ordering is not allowed (it may cost money): pass --allow-order or set "allowOrder": true in conformance.json'));
-    return;
-  }
-  if (ctx.configId === undefined) {
-    orderRules.forEach((r) => L.skip(r, 'no configuration to order (see CFG-* and the lifecycle)'));
-    return;
-  }
+  // Everything after this requires ordering (it may cost money) and a configuration to order.
+  if (!run.settings.allowOrder) return skipAll(L, ORDER_RULES, 'ordering is not allowed (it may cost money): pass --allow-order or set "allowOrder": true in conformance.json');
+  if (ctx.configId === undefined) return skipAll(L, ORDER_RULES, 'no configuration to order (see CFG-* and the lifecycle)');
+  if (big('HOST-ORDER', 'order')) return skipAll(L, AFTER_ORDER, 'the host order was not run (OUT-SIZE)');
 
-  // order
   let taskId: string | undefined;
-  if (big('HOST-ORDER', 'order')) {
-    HOST_RULES.slice(5).forEach((r) => L.skip(r, 'the host order was not run (OUT-SIZE)'));
-    return;
-  }
   {
     const { r, id, hung } = await hostRun(run, host, { action: 'order', provider: name, configId: ctx.configId });
     if (hung) hang('HOST-ORDER', id, hung);
     else {
-      const p = obj(dig(r.json, 'params', 'provider_order', name));
-      const problems = r.exitCode === 0 ? schemaProblems('host/order', r.json) : '';
-      const tid = p?.task_id;
-      if (r.exitCode !== 0 || !p) L.fail('HOST-ORDER', `\`-a order --config_id ${ctx.configId}\` failed: ${said(r)}`, { call: id, excerpt: hostExcerpt(r) });
-      else if (problems) L.fail('HOST-ORDER', `\`-a order\` does not match the host schema: ${problems}`, { call: id, excerpt: hostExcerpt(r) });
-      else if ((typeof tid !== 'string' && typeof tid !== 'number') || tid === '') L.fail('HOST-ORDER', `\`-a order\` returned no task id: ${said(r)}`, { call: id, excerpt: hostExcerpt(r) });
-      else {
-        taskId = String(tid);
-        const saved = await fs.stat(path.join(holder, 'tasks', taskId)).catch(() => null);
-        if (!saved?.isFile()) L.fail('HOST-ORDER', `the host did not save tasks/${taskId}`, { call: id, excerpt: hostExcerpt(r) });
-        else L.ok('HOST-ORDER', id);
-      }
+      const tid = hostTaskId({ r, id }, name);
+      const saved = tid !== undefined && !!(await fs.stat(path.join(holder, 'tasks', tid)).catch(() => null))?.isFile();
+      taskId = judgeHostOrder(L, { r, id }, name, ctx.configId, saved);
     }
   }
-  if (stopped) return skipRest(HOST_RULES.slice(5));
-  if (taskId === undefined) {
-    HOST_RULES.slice(5).forEach((r) => L.skip(r, 'the host order gave no task (HOST-ORDER)'));
-    return;
-  }
+  if (stopped) return skipRest();
+  // What follows requires the task HOST-ORDER returned.
+  if (taskId === undefined) return skipAll(L, AFTER_ORDER, 'the host order gave no task (HOST-ORDER)');
 
   // order_status until finished or error
-  let final: string | undefined;
   if (big('HOST-ORDER-STATUS', 'order_status')) {
-    HOST_RULES.slice(6).forEach((r) => big(r, 'order_status'));
+    AFTER_STATUS.forEach((r) => big(r, 'order_status'));
     return;
   }
+  let final: string | undefined;
   {
     const deadline = performance.now() + run.settings.lifecycleTimeoutMs;
     let lastStatus: unknown;
@@ -293,25 +259,12 @@ export async function hostRoundTrip(run: HostRun, hs: HostState, ctx: Ctx): Prom
         hang('HOST-ORDER-STATUS', id, hung);
         break;
       }
-      const p = obj(dig(r.json, 'params', 'provider_order', name));
-      const problems = r.exitCode === 0 ? schemaProblems('host/order_status', r.json) : '';
-      if (r.exitCode !== 0 || !p) {
-        L.fail('HOST-ORDER-STATUS', `\`-a order_status --task_id ${taskId}\` failed: ${said(r)}`, { call: id, excerpt: hostExcerpt(r) });
-        judged = true;
-        break;
-      }
-      if (problems) {
-        L.fail('HOST-ORDER-STATUS', `\`-a order_status\` does not match the host schema: ${problems}`, { call: id, excerpt: hostExcerpt(r) });
-        judged = true;
-        break;
-      }
-      lastStatus = p.status;
-      if (!judged) {
-        L.ok('HOST-ORDER-STATUS', id);
-        judged = true;
-      }
-      if (p.status === 'finished' || p.status === 'error') {
-        final = p.status;
+      const j = judgeHostOrderStatus(L, { r, id }, name, taskId, !judged);
+      judged = true;
+      if (j.failed) break;
+      lastStatus = j.status;
+      if (j.status === 'finished' || j.status === 'error') {
+        final = j.status;
         break;
       }
       // The direct lifecycle already showed this order never ends: one answer is enough here.
@@ -323,45 +276,18 @@ export async function hostRoundTrip(run: HostRun, hs: HostState, ctx: Ctx): Prom
       L.note('HOST-ORDER-STATUS', `the task was still ${show(lastStatus)} at the end of the lifecycle budget`);
     }
   }
-  if (stopped) return skipRest(HOST_RULES.slice(6));
+  if (stopped) return skipRest();
 
-  // orders_list
   {
     const { r, id, hung } = await hostRun(run, host, { action: 'orders_list', provider: name });
     if (hung) hang('HOST-ORDERS-LIST', id, hung);
-    else {
-      const list = obj(dig(r.json, 'params', 'provider_order_list', name));
-      const problems = r.exitCode === 0 ? schemaProblems('host/orders_list', r.json) : '';
-      if (r.exitCode !== 0 || r.json === undefined) L.fail('HOST-ORDERS-LIST', `\`-a orders_list\` failed: ${said(r)}`, { call: id, excerpt: hostExcerpt(r) });
-      else if (problems) L.fail('HOST-ORDERS-LIST', `\`-a orders_list\` does not match the host schema: ${problems}`, { call: id, excerpt: hostExcerpt(r) });
-      else if (!list || !(taskId in list)) L.fail('HOST-ORDERS-LIST', `\`-a orders_list\` does not list task ${taskId}`, { call: id, excerpt: hostExcerpt(r) });
-      else {
-        const e = obj(list[taskId]);
-        if (e && e.error !== 0 && e.error !== undefined) L.fail('HOST-ORDERS-LIST', `task ${taskId} is listed with error ${show(e.error)}: ${show(e.message, 120)}`, { call: id, excerpt: hostExcerpt(r) });
-        else L.ok('HOST-ORDERS-LIST', id);
-      }
-    }
+    else judgeHostOrdersList(L, { r, id }, name, taskId);
   }
-  if (stopped) return skipRest(HOST_RULES.slice(7));
+  if (stopped) return skipRest();
 
-  // order_to_host
   {
     const { r, id, hung } = await hostRun(run, host, { action: 'order_to_host', provider: name, taskId });
     if (hung) hang('HOST-ORDER-TO-HOST', id, hung);
-    else {
-      const problems = r.json !== undefined ? schemaProblems('host/order_to_host', r.json) : 'nothing on stdout';
-      if (final === 'finished') {
-        const msg = obj(r.json)?.message;
-        if (r.exitCode !== 0) L.fail('HOST-ORDER-TO-HOST', `the task is finished, but \`-a order_to_host\` failed: ${said(r)}`, { call: id, excerpt: hostExcerpt(r) });
-        else if (problems) L.fail('HOST-ORDER-TO-HOST', `\`-a order_to_host\` does not match the host schema: ${problems}`, { call: id, excerpt: hostExcerpt(r) });
-        else if (typeof msg !== 'string' || !/added to the pool/.test(msg)) L.fail('HOST-ORDER-TO-HOST', `the task is finished, but the server was not added to the pool: ${said(r)}`, { call: id, excerpt: hostExcerpt(r) });
-        else L.ok('HOST-ORDER-TO-HOST', id);
-      } else if (r.exitCode !== 0 || problems) {
-        L.fail('HOST-ORDER-TO-HOST', `\`-a order_to_host\` on a ${final ?? 'unfinished'} task: ${problems || said(r)}`, { call: id, excerpt: hostExcerpt(r) });
-      } else {
-        L.ok('HOST-ORDER-TO-HOST', id);
-        if (final !== 'error') L.note('HOST-ORDER-TO-HOST', 'the task never finished, so only the pass-through answer was checked');
-      }
-    }
+    else judgeHostOrderToHost(L, { r, id }, final);
   }
 }

@@ -3,6 +3,7 @@
  * judges every rule of the host contract (docs/rules.md).
  */
 export { runConformance, NO_ORDER_REASON, VERSION, type RunOptions } from './runner.js';
+export { DEFAULT_SETTINGS } from './settings.js';
 export type { Report, RuleResult, RuleFinding, CallRecord, HostCallRecord, ReportTarget, ReportSettings, Verdict } from './report.js';
 export { summaryLine } from './report.js';
 export { parseConfig, loadConfig, lineOfKey, DEFAULTS, CONFIG_KEYS, type ConformanceConfig, type SkipEntry } from './config.js';

@@ -4,7 +4,7 @@
  * was actually checked at least once and nothing was found; a rule never checked is `skipped`
  * with the reason, never passed.
  */
-import { RULES, rule as ruleDef, type Severity } from '@bx-provider-kit/schemas';
+import { RULES, rule as ruleDef, type RuleId, type Severity } from '@bx-provider-kit/schemas';
 import type { RuleFinding, RuleResult, Verdict } from './report.js';
 
 interface Entry {
@@ -18,7 +18,7 @@ interface Entry {
 export class Ledger {
   private entries = new Map<string, Entry>();
 
-  private entry(id: string): Entry {
+  private entry(id: RuleId): Entry {
     ruleDef(id); // throws on a typo in the kit
     let e = this.entries.get(id);
     if (!e) {
@@ -29,14 +29,14 @@ export class Ledger {
   }
 
   /** The rule was checked (on `call`, if given) and held. */
-  ok(id: string, call?: string): void {
+  ok(id: RuleId, call?: string): void {
     const e = this.entry(id);
     e.checked++;
     if (call) e.calls.add(call);
   }
 
   /** The rule was checked and broken. */
-  find(id: string, severity: Severity, message: string, extra: Omit<RuleFinding, 'severity' | 'message'> = {}): void {
+  find(id: RuleId, severity: Severity, message: string, extra: Omit<RuleFinding, 'severity' | 'message'> = {}): void {
     const e = this.entry(id);
     e.checked++;
     if (extra.call) e.calls.add(extra.call);
@@ -45,28 +45,33 @@ export class Ledger {
     e.findings.push({ severity, message, ...extra });
   }
 
-  fail(id: string, message: string, extra: Omit<RuleFinding, 'severity' | 'message'> = {}): void {
+  fail(id: RuleId, message: string, extra: Omit<RuleFinding, 'severity' | 'message'> = {}): void {
     this.find(id, 'error', message, extra);
   }
 
-  warn(id: string, message: string, extra: Omit<RuleFinding, 'severity' | 'message'> = {}): void {
+  warn(id: RuleId, message: string, extra: Omit<RuleFinding, 'severity' | 'message'> = {}): void {
     this.find(id, 'warning', message, extra);
   }
 
   /** The rule could not be checked here (a precondition failed, or it does not apply). */
-  skip(id: string, reason: string): void {
+  skip(id: RuleId, reason: string): void {
     const e = this.entry(id);
     if (!e.skips.includes(reason)) e.skips.push(reason);
   }
 
   /** Something worth saying about a rule that ran (e.g. a part of it could not run). */
-  note(id: string, text: string): void {
+  note(id: RuleId, text: string): void {
     const e = this.entry(id);
     if (!e.notes.includes(text)) e.notes.push(text);
   }
 
+  /** Every rule some judge reported on (checked, found or skipped). */
+  touched(): RuleId[] {
+    return [...this.entries.keys()] as RuleId[];
+  }
+
   /** Neither checked nor given a reason to skip. */
-  untouched(id: string): boolean {
+  untouched(id: RuleId): boolean {
     const e = this.entries.get(id);
     return !e || (!e.checked && !e.skips.length);
   }
@@ -76,7 +81,7 @@ export class Ledger {
     return false;
   }
 
-  status(id: string): Verdict {
+  status(id: RuleId): Verdict {
     const e = this.entries.get(id);
     if (!e) return 'skipped';
     if (e.findings.some((f) => f.severity === 'error')) return 'failed';

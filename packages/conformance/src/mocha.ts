@@ -4,7 +4,7 @@
  * pending; a failed rule throws with its findings, what the host does and the fix.
  *
  *   import { conformanceSuite } from '@bx-provider-kit/conformance';
- *   conformanceSuite('./my-hoster', { overrides: { allowOrder: true } });
+ *   conformanceSuite('./my-hoster', { allowOrder: true });
  */
 import { RULES, matchRules } from '@bx-provider-kit/schemas';
 import type { Report } from './report.js';

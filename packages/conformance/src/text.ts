@@ -1,5 +1,4 @@
-/** Small helpers: excerpts of what a plugin printed, JSON comparison, address checks. */
-import { isIP } from 'node:net';
+/** Small helpers: excerpts of what a plugin printed, JSON comparison. */
 
 const DECODER = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -95,15 +94,5 @@ export function firstDifference(a: unknown, b: unknown, at = ''): string {
   return `${at || '/'}: ${show(a)} vs ${show(b)}`;
 }
 
-export const isPositiveInt = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= 1;
-
-/** An IPv4, IPv6 address or a DNS host name (STAT-FINISHED). */
-export function isServerAddress(v: unknown): boolean {
-  if (typeof v !== 'string' || !v) return false;
-  if (isIP(v)) return true;
-  if (v.length > 253) return false;
-  if (/^[0-9.]+$/.test(v)) return false; // looks like a broken IPv4
-  return /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/.test(v);
-}
 
 export const show = (v: unknown, max = 80): string => oneLine(v === undefined ? 'undefined' : JSON.stringify(v), max);

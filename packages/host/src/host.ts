@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { KitError } from '@bx-provider-kit/schemas';
-import { extractArchive, isRealInside, realPathOf, verifyArchive } from '@bx-provider-kit/packer';
+import { KitError, isRealInside, realPathOf } from '@bx-provider-kit/schemas';
+import { extractArchive, verifyArchive } from '@bx-provider-kit/packer';
 import {
   decodeJsonPP,
   encodeJsonPP,

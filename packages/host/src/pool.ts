@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { isServerAddress } from '@bx-provider-kit/schemas';
 
 /**
  * The emulator's stand-in for a BitrixVM server pool: `ROOT/pool/hosts.json`. A root with this
@@ -56,15 +57,8 @@ export function writePool(root: string, inv: PoolInventory): void {
   }
 }
 
-/** An IPv4 or IPv6 address, or an RFC 1123 host name (what `ssh root@ADDR` could reach). */
-export function isServerAddress(s: string): boolean {
-  if (net.isIPv4(s) || net.isIPv6(s)) return true;
-  if (!s || s.length > 253) return false;
-  const labels = s.replace(/\.$/, '').split('.');
-  if (labels.some((l) => !/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l))) return false;
-  // an all-numeric last label is a malformed IPv4 address, not a host name
-  return !/^[0-9]+$/.test(labels[labels.length - 1]);
-}
+/** An IPv4 or IPv6 address, or a host name (what `ssh root@ADDR` could reach): the one definition, in schemas. */
+export { isServerAddress };
 
 const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 

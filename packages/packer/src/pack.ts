@@ -10,7 +10,7 @@ import { finding, hasErrors, type Finding } from './findings.js';
 import { checkFolder, crlfFinding, isScript, lineAt } from './folder.js';
 import { isIgnoredName } from './ignore.js';
 import { readManifest } from './manifest.js';
-import { realPathOf } from './guard.js';
+import { realPathOf } from '@bx-provider-kit/schemas';
 import { resolveInside } from './paths.js';
 import { padding, tarEnd, tarHeader } from './tarwriter.js';
 

@@ -2,26 +2,16 @@
  * The ajv options every validator is built with: at run time (validate.ts) and ahead of time
  * (scripts/gen-types.mjs writes standalone validators with them; a test checks they agree).
  */
-const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
-const IPV4 = `${OCTET}(?:\\.${OCTET}){3}`;
-const H16 = '[0-9A-Fa-f]{1,4}';
-const IPV6 =
-  `(?:(?:${H16}:){7}${H16}|(?:${H16}:){1,7}:|(?:${H16}:){1,6}:${H16}|(?:${H16}:){1,5}(?::${H16}){1,2}|` +
-  `(?:${H16}:){1,4}(?::${H16}){1,3}|(?:${H16}:){1,3}(?::${H16}){1,4}|(?:${H16}:){1,2}(?::${H16}){1,5}|` +
-  `${H16}:(?::${H16}){1,6}|:(?:(?::${H16}){1,7}|:)|(?:${H16}:){6}${IPV4}|::(?:[Ff]{4}(?::0{1,4})?:)?${IPV4}|(?:${H16}:){1,4}:${IPV4})`;
-const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
-
 /**
  * The `format`s a schema may use (ajv itself knows none without the ajv-formats package, which
- * the kit does without). Regular expressions, so that standalone validators carry them.
+ * the kit does without). Regular expressions, so that standalone validators carry them. Host
+ * contract formats (server address, safe word, provider name) are patterns in the schemas,
+ * defined once in formats.ts.
  */
 export const FORMATS = {
   'date-time': /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])[Tt ](?:[01]\d|2[0-3]):[0-5]\d:(?:[0-5]\d|60)(?:\.\d+)?(?:[Zz]|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/,
   date: /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])$/,
   time: /^(?:[01]\d|2[0-3]):[0-5]\d:(?:[0-5]\d|60)(?:\.\d+)?(?:[Zz]|[+-](?:[01]\d|2[0-3]):[0-5]\d)?$/,
-  ipv4: new RegExp(`^${IPV4}$`),
-  ipv6: new RegExp(`^${IPV6}$`),
-  hostname: new RegExp(`^(?=.{1,253}\\.?$)${LABEL}(?:\\.${LABEL})*\\.?$`),
   email: /^[^\s@]+@[^\s@]+\.[^\s@]+$/,
   uri: /^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$/,
   'uri-reference': /^[^\s]*$/,

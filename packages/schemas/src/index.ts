@@ -1,10 +1,12 @@
 export { KitError } from './errors.js';
 export { RULES, rule, isRuleId, matchRules, SAFE_WORD, SAFE_NAME } from './rules.js';
-export type { RuleDef, RuleArea, Severity } from './rules.js';
+export type { RuleDef, RuleArea, RuleId, Severity } from './rules.js';
 export { listKinds, getSchema, schemasDir, schemaHash } from './kinds.js';
-export { validate, compileAll, checkSchemas, isErrorAnswer, validatorSource, setAheadOfTime } from './validate.js';
+export { validate, isErrorCode, depthOver, MAX_DOCUMENT_DEPTH, compileAll, checkSchemas, isErrorAnswer, validatorSource, setAheadOfTime } from './validate.js';
 export { AJV_OPTIONS, ANNOTATION_KEYWORDS } from './ajv-options.js';
 export type { Problem, ValidationResult } from './validate.js';
 export { readPluginStdout } from './stdout.js';
 export type { PluginStdout, StdoutRule } from './stdout.js';
 export type * from './types.generated.js';
+export { readDocumentFile, assertInside, removeInside, isInside, realPathOf, isRealInside, assertRealInside, MAX_DOCUMENT_BYTES } from './files.js';
+export { SERVER_ADDRESS, SERVER_ADDRESS_PATTERN, SAFE_WORD_PATTERN, SAFE_NAME_PATTERN, TASK_ID_MAX, isServerAddress } from './formats.js';

@@ -20,9 +20,9 @@ export type RuleArea =
   | 'archive'
   | 'host';
 
-export interface RuleDef {
+export interface RuleDef<Id extends string = string> {
   /** The id, verbatim from the host contract (fixtures/docs/host-contract.json). */
-  id: string;
+  id: Id;
   area: RuleArea;
   /**
    * The severity when the rule is broken. `error|warning` rules pick one per finding
@@ -37,16 +37,16 @@ export interface RuleDef {
   fix: string;
 }
 
-const R = (
-  id: string,
+const R = <const Id extends string>(
+  id: Id,
   area: RuleArea,
   severity: RuleDef['severity'],
   title: string,
   host: string,
   fix: string,
-): RuleDef => ({ id, area, severity, title, host, fix });
+): RuleDef<Id> => ({ id, area, severity, title, host, fix });
 
-export const RULES: readonly RuleDef[] = [
+const CATALOGUE = [
   // ---- Output (every action) ----
   R('OUT-EMPTY', 'output', 'error', 'stdout must not be empty or only whitespace',
     'Empty stdout or a lone "\\n" gives `Command `...` return empty string` (error 1); any other whitespace-only output makes the Perl die with a JSON parse error (exit 255, nothing on stdout).',
@@ -77,7 +77,7 @@ export const RULES: readonly RuleDef[] = [
     'Any `error` key makes the host drop the data; with `"error": 0` it then dereferences the missing data and dies (exit 255), in `help` it breaks `list` for every provider.',
     'Leave `error` out of success answers entirely (not 0, not false, not null).'),
   R('ERR-TYPE', 'errors', 'error', '`error` must be a positive integer',
-    '`true`, `"yes"` or any non-integer dies on a Moose Int type check (exit 2 or 255); 0 is taken as success with no data and dies a line later.',
+    '`true`, `"yes"` or any non-integer dies on a Moose Int type check (exit 2 or 255); 0 is taken as success with no data and dies a line later. A string of digits such as `"1"` passes that check and works: a warning, since the documented form is a number.',
     'Use {"error": 1, "error_message": "..."} (any integer >= 1).'),
   R('ERR-MESSAGE', 'errors', 'error', 'an error answer must have a non-empty string `error_message`',
     'Only `error_message` is read: without it the host reports `... return ` with no text and prints a Perl warning; `message` is ignored.',
@@ -261,28 +261,31 @@ export const RULES: readonly RuleDef[] = [
     'Fix the STAT-FINISHED findings.'),
 ];
 
-const BY_ID = new Map(RULES.map((r) => [r.id, r]));
+/** Every rule id of the catalogue, as a literal union: a mistyped id is a compile error. */
+export type RuleId = (typeof CATALOGUE)[number]['id'];
+
+export const RULES: readonly RuleDef<RuleId>[] = CATALOGUE;
+
+const BY_ID = new Map<string, RuleDef<RuleId>>(RULES.map((r) => [r.id, r]));
 
 /** The rule with this id; throws on an unknown id (a typo in the kit is a bug, not user input). */
-export function rule(id: string): RuleDef {
+export function rule(id: string): RuleDef<RuleId> {
   const r = BY_ID.get(id);
   if (!r) throw new Error(`unknown rule id ${id}`);
   return r;
 }
 
-export function isRuleId(id: string): boolean {
+export function isRuleId(id: string): id is RuleId {
   return BY_ID.has(id);
 }
 
 /** Rule ids matching an id or a prefix such as `OUT` or `OUT-` or `ARCH-*`. */
-export function matchRules(selector: string): RuleDef[] {
+export function matchRules(selector: string): RuleDef<RuleId>[] {
   const s = selector.replace(/\*$/, '').toUpperCase();
   if (BY_ID.has(s)) return [BY_ID.get(s)!];
   const prefix = s.endsWith('-') ? s : `${s}-`;
   return RULES.filter((r) => r.id.startsWith(prefix));
 }
 
-/** Characters a config id, task id or archive name may use to survive an unquoted shell word. */
-export const SAFE_WORD = /^[A-Za-z0-9._][A-Za-z0-9._-]*$/;
-/** A provider NAME (PKG-NAME). */
-export const SAFE_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
+// The formats (SAFE_WORD, SAFE_NAME, the server address) are defined once, in formats.ts.
+export { SAFE_WORD, SAFE_NAME } from './formats.js';

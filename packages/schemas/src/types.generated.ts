@@ -487,9 +487,9 @@ export interface PluginConfigs {
  */
 export interface PluginError {
   /**
-   * The error code, a positive integer: the host reports it as `error` and exits with it. 0 is taken as a success without data (the host dies), `true` or a string dies on the host's integer type check.
+   * The error code, a positive integer: the host reports it as `error` and exits with it. 0 is taken as a success without data (the host dies), `true` or a string dies on the host's integer type check (Moose `Int`), except a string of digits such as "1", which that check accepts: it works, but the documented form is a number (the runner warns, ERR-TYPE).
    */
-  error: number;
+  error: number | string;
   /**
    * The reason, for a person: the host appends it to "cmd=`bin/NAME ARGS` return " and the web interface shows it. Only this key is read (`message` is ignored).
    */
@@ -515,7 +515,7 @@ export interface PluginHelp {
    */
   options: string[];
   /**
-   * Copied as the provider's status: "enabled" to work, "disabled" to refuse every action on purpose. Missing shows the provider as "exists" (works, but looks broken); any other string passes through.
+   * Copied as the provider's status: "enabled" to work. "disabled" makes the host refuse every action (HELP-STATUS, an error: nothing can be ordered). Missing shows the provider as "exists" (works, but looks broken) and any other string passes through: the runner warns about both.
    */
   status?: string;
   /**

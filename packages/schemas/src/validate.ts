@@ -3,6 +3,7 @@ import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { isRuleId } from './rules.js';
 import { kindFile, listKinds, loadSchema, schemaHash } from './kinds.js';
 import { AJV_OPTIONS, ANNOTATION_KEYWORDS } from './ajv-options.js';
+import { KitError } from './errors.js';
 
 /** One thing wrong with a document: the rule it breaks, where (a JSON Pointer), and why, for a person. */
 export interface Problem {
@@ -185,7 +186,7 @@ function ruleOf(e: ErrorObject, doc: unknown): string {
 const WHY: Record<string, string> = {
   'OUT-OBJECT': 'the host dies with "Not a HASH reference" on anything but a JSON object',
   'ERR-SUCCESS-KEY': 'any "error" key makes the host drop the data of a success answer (with 0 it then dies); leave the key out',
-  'ERR-TYPE': 'the host takes only a positive integer as an error code: 0 counts as a success without data and dies, true or a string dies on its integer type check',
+  'ERR-TYPE': 'the host takes only a positive integer as an error code: 0 counts as a success without data and dies, true or a string that is not digits dies on its integer type check',
   'ERR-MESSAGE': 'the host reads only "error_message" to tell the caller what failed',
   'HELP-SCHEMA': 'the host needs "options" as an array of action names; anything else makes it die and takes "list" down for every provider',
   'HELP-REQUIRED': 'the host refuses every action whose name "options" does not list',
@@ -254,7 +255,7 @@ function detail(e: ErrorObject, rule: string): string {
   const expect = typeof ps['x-expect'] === 'string' ? (ps['x-expect'] as string) : undefined;
   switch (e.keyword) {
     case 'type': {
-      const want = ([] as string[]).concat(p.type as string | string[]).map((t) => TYPE_WORDS[t] ?? t);
+      const want = expect ? [expect] : ([] as string[]).concat(p.type as string | string[]).map((t) => TYPE_WORDS[t] ?? t);
       if (e.instancePath === '') return `the document is ${typeName(data)}, not ${orList(want)}`;
       if (typeof data === 'boolean' || data === null) return `${show(data)} is not ${orList(want)}`;
       return `${show(data)} is ${typeName(data)}, not ${orList(want)}`;
@@ -276,6 +277,7 @@ function detail(e: ErrorObject, rule: string): string {
       return `${show(data)} does not have the expected form`;
     case 'not':
     case 'false schema':
+      if (e.keyword === 'not' && ps.not && typeof ps.not === 'object' && 'const' in (ps.not as object)) return `is ${show(data)}`;
       if (rule === 'ERR-SUCCESS-KEY') return `is present (${show(data)}) in a success answer`;
       if (rule === 'ORD-TASK-SAFE') return `${show(data)} names a folder, not a file`;
       if (e.keyword === 'false schema') return `${show(data)} is not allowed here`;
@@ -421,6 +423,33 @@ function toProblems(errors: ErrorObject[], doc: Record<string, unknown>): Proble
   return problems;
 }
 
+/** JSON::PP's max_depth, which the host dies on (readPluginStdout applies it to plugin answers). */
+export const MAX_DOCUMENT_DEPTH = 512;
+
+/** True when arrays and objects nest more than `max` deep in `value` (iterative: no recursion). */
+export function depthOver(value: unknown, max: number): boolean {
+  const stack: { v: unknown; d: number }[] = [{ v: value, d: 1 }];
+  while (stack.length) {
+    const { v, d } = stack.pop()!;
+    if (!v || typeof v !== 'object') continue;
+    if (d > max) return true;
+    for (const x of Object.values(v)) if (x && typeof x === 'object') stack.push({ v: x, d: d + 1 });
+  }
+  return false;
+}
+
+/**
+ * An `error` value the host takes as an error code (ERR-TYPE): a positive integer, or a string
+ * of digits, which the host's Moose `Int` check also accepts (`"1"`: works, but not the
+ * documented form).
+ */
+export function isErrorCode(v: unknown): boolean {
+  return (typeof v === 'number' && Number.isInteger(v) && v >= 1) || (typeof v === 'string' && ERROR_CODE_STRING.test(v));
+}
+
+/** A positive integer written as a string (the second form plugin/error.schema.json allows). */
+export const ERROR_CODE_STRING = /^[1-9][0-9]*$/;
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -445,13 +474,17 @@ export function isErrorAnswer(value: unknown, successRequired: readonly string[]
  */
 export function validate(kind: string, value: unknown): ValidationResult {
   const doc = loadSchema(kind);
+  if (depthOver(value, MAX_DOCUMENT_DEPTH)) {
+    // ajv recurses once per level: a document 100,000 deep would overflow the stack
+    throw new KitError(`the ${kind} document nests arrays and objects more than ${MAX_DOCUMENT_DEPTH} deep: no ${kind} needs that; fix the document`);
+  }
   const errorAnswer = doc['x-error-answer'];
   if (typeof errorAnswer === 'string' && isErrorAnswer(value, (doc.required as string[] | undefined) ?? [])) {
     if (isRuleId(errorAnswer)) {
       const inner = validate('plugin/error', value);
       const code = (value as Record<string, unknown>).error;
       // only a positive integer takes the host's error path; 0 or true is ERR-TYPE alone
-      if (!(typeof code === 'number' && Number.isInteger(code) && code >= 1)) return inner;
+      if (!isErrorCode(code)) return inner;
       const text = (value as Record<string, unknown>).error_message;
       const problem: Problem = {
         rule: errorAnswer,

@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { KitError } from '../errors.js';
-import type { ConformanceConfig, ReporterName } from '@bx-provider-kit/conformance';
+import type { ReporterName } from '@bx-provider-kit/conformance';
 import { paint, useColor } from '../tty.js';
 
 interface Args {
@@ -198,9 +198,6 @@ export const testCommand: CommandModule<object, Args> = {
     }
     // The runner is loaded when the command runs, so other commands start fast.
     const { runConformance, reporters, renderGithubSummary, summaryLine } = await import('@bx-provider-kit/conformance');
-    const overrides: ConformanceConfig = {};
-    if (argv['allow-order'] !== undefined) overrides.allowOrder = argv['allow-order'];
-    if (timeout !== undefined) overrides.callTimeoutMs = Math.round(timeout * 1000);
     const live = !argv.quiet && Boolean(process.stderr.isTTY);
     const phases = !argv.quiet && !live ? phaseLogger((s) => process.stderr.write(s)) : undefined;
     const color = useColor(process.stderr);
@@ -220,7 +217,8 @@ export const testCommand: CommandModule<object, Args> = {
       report = await runConformance(target, {
         name: argv.name,
         configFile: argv.config,
-        overrides,
+        allowOrder: argv['allow-order'],
+        callTimeoutMs: timeout !== undefined ? Math.round(timeout * 1000) : undefined,
         only: argv.only,
         skip: argv.skip,
         bail: argv.bail,
