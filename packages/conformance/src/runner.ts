@@ -16,7 +16,7 @@ import { execa } from 'execa';
 import { DEFAULTS, loadConfig, type ConformanceConfig } from './config.js';
 import { Ledger } from './ledger.js';
 import { limiter, sleep } from './pool.js';
-import { addMarker, explainSpawnError, ProcessTracker, releaseHandlers, removeMarker, runProcess, sweep, type ProcessResult } from './proc.js';
+import { addMarker, describeSurvivors, explainSpawnError, ProcessTracker, releaseHandlers, removeMarker, runProcess, type ProcessResult, type SweepResult } from './proc.js';
 import type { CallRecord, HostCallRecord, Report, ReportSettings, ReportTarget } from './report.js';
 import { excerpt, firstDifference, isPositiveInt, isServerAddress, isValidUtf8, jsonEqual, oneLine, show } from './text.js';
 import { hostRoundTrip, installArchive } from './host-trip.js';
@@ -382,14 +382,18 @@ export async function runConformance(target: string, options: RunOptions = {}): 
   // (setsid) is still found and killed at the end.
   run.marker = `${RUN_MARKER_VAR}=${path.basename(run.tmp)}-${process.pid}`;
   addMarker(run.marker);
+  // Leftovers are also found by the cgroup, the parent chain and the run's folder (proc.ts).
+  run.tracker.watch({ marker: run.marker, dirs: [run.tmp] });
+  let swept: SweepResult | undefined;
   try {
     await execute(run, target);
   } finally {
-    run.tracker.killAll();
-    sweep(run.marker);
+    swept = run.tracker.killAll();
     removeMarker(run.marker);
     releaseHandlers();
   }
+  const unkilled = describeSurvivors(swept);
+  if (unkilled) run.ledger.warn('RUN-TIMEOUT', unkilled);
   explainUnchecked(run);
   const rules = run.ledger.results(run.selected, run.forced);
   if (run.bailed) {
