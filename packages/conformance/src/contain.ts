@@ -14,6 +14,7 @@
  *   ours); a descendant seen once stays ours after its parent died.
  * - process group and session of each call, while a known member still pins the number.
  * - the run marker in /proc/PID/environ, and a working directory inside the run's own folders.
+ * - an orphan (adopted by init) born while a call ran, working in that call's folder.
  *
  * The sweep first stops (SIGSTOP) everything it finds and looks again, until a pass finds
  * nothing new (a stopped process cannot fork), then kills it all (SIGKILL) and checks that it
@@ -40,7 +41,7 @@ export interface ProcInfo {
 }
 
 /** How a process was recognised as the run's. */
-export type FoundBy = 'cgroup' | 'call' | 'chain' | 'group' | 'session' | 'marker' | 'cwd';
+export type FoundBy = 'cgroup' | 'call' | 'chain' | 'group' | 'session' | 'marker' | 'cwd' | 'orphan';
 
 export interface SweptProcess {
   pid: number;
@@ -166,6 +167,15 @@ function cwdInside(pid: number, dirs: string[]): boolean {
     return false;
   }
   return dirs.some((d) => cwd === d || cwd.startsWith(d.endsWith('/') ? d : `${d}/`));
+}
+
+/** Clock ticks since boot (USER_HZ, 100 a second: the unit of field 22 of /proc/PID/stat). */
+function uptimeTicks(): number {
+  try {
+    return Math.ceil(Number(readFileSync('/proc/uptime', 'latin1').split(' ')[0]) * 100);
+  } catch {
+    return Number.MAX_SAFE_INTEGER;
+  }
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -342,13 +352,19 @@ export function setActivateHook(f: () => void): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Plugin calls this process starts without runProcess (the host emulator of the HOST-* round
-// trip spawns them itself) carry the run marker in the environment they are given: while a run
-// watches its marker, child_process.spawn starts such a call inside that run's cgroup and
-// registers it, as runProcess does. Every other spawn goes through untouched.
+// While a tracker is live, child_process.spawn is wrapped (and syncBuiltinESMExports makes ES
+// module imports see it), for two reasons:
+// - a call started through ProcessTracker.spawn (runProcess) is registered the moment the fork
+//   returns, before execa's own set-up, so even a plugin that forks and exits at once is seen;
+// - plugin calls this process starts without runProcess (the host emulator of the HOST-* round
+//   trip spawns them itself) carry the run marker in the environment they are given: such a
+//   call is started inside that run's cgroup and registered, as runProcess does.
+// Every other spawn goes through untouched; the wrapper is removed when no tracker is live.
 
 /** Marker variable -> value -> the tracker watching it. */
 const BY_MARKER = new Map<string, Map<string, ProcessTracker>>();
+/** The tracker whose `spawn` is running (the fork happens synchronously inside it). */
+let SPAWNING: ProcessTracker | undefined;
 let hooked: typeof childProcess.spawn | undefined;
 let unhooked: typeof childProcess.spawn | undefined;
 
@@ -367,12 +383,15 @@ function hookSpawn(): void {
   if (hooked) return;
   const original = childProcess.spawn;
   const spawnInRun = function (this: unknown, ...args: unknown[]) {
-    const opts = (Array.isArray(args[1]) ? args[2] : args[1]) as { env?: Record<string, string | undefined> } | undefined;
-    const t = opts?.env && typeof opts.env === 'object' ? trackerOfEnv(opts.env) : undefined;
+    const opts = (Array.isArray(args[1]) ? args[2] : args[1]) as { env?: Record<string, string | undefined>; cwd?: unknown } | undefined;
     const start = () => (original as (...a: unknown[]) => childProcess.ChildProcess).apply(this, args);
-    if (!t || t.spawning) return start();
-    const child = t.spawn(start);
-    if (child.pid !== undefined) t.add(child.pid);
+    // Inside ProcessTracker.spawn (runProcess): that tracker; else the run whose marker the call carries.
+    const t = SPAWNING ?? (opts?.env && typeof opts.env === 'object' ? trackerOfEnv(opts.env) : undefined);
+    if (!t) return start();
+    const child = SPAWNING ? start() : t.spawn(start);
+    // Registered the moment the fork returns: a plugin that is quick can be gone by the time
+    // the caller (execa) hands the pid back.
+    if (child.pid !== undefined) t.add(child.pid, typeof opts?.cwd === 'string' ? opts.cwd : undefined);
     return child;
   } as typeof childProcess.spawn;
   unhooked = original;
@@ -382,7 +401,7 @@ function hookSpawn(): void {
 }
 
 function unhookSpawn(): void {
-  if (!hooked || BY_MARKER.size) return;
+  if (!hooked || BY_MARKER.size || LIVE_TRACKERS.size) return;
   if (childProcess.spawn === hooked) {
     childProcess.spawn = unhooked!;
     syncBuiltinESMExports();
@@ -408,8 +427,6 @@ export class ProcessTracker {
   private marker?: Buffer;
   private markerVar?: [string, string];
   private dirs: string[] = [];
-  /** Inside `spawn` (the spawn hook then leaves the call to it). */
-  spawning = false;
   private readonly useCgroup: boolean;
   private readonly pollMs: number;
   /** undefined: not tried yet; null: none can be made (or it failed): /proc only. */
@@ -420,8 +437,8 @@ export class ProcessTracker {
   private known = new Map<string, Known>();
   /** Known and outside the cgroup: followed by the poll. */
   private followed = new Map<string, Known>();
-  /** Call leaders: pid -> start (their number is the group and session id). */
-  private roots = new Map<number, number>();
+  /** Call leaders by pid (their number is the group and session id): start and end (ticks), cwd. */
+  private roots = new Map<number, { start: number; end?: number; cwd?: string }>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(opts: TrackerOptions = {}) {
@@ -462,8 +479,8 @@ export class ProcessTracker {
       let values = BY_MARKER.get(name);
       if (!values) BY_MARKER.set(name, (values = new Map()));
       if (!values.has(value)) values.set(value, this);
-      hookSpawn();
     }
+    hookSpawn();
     if (!this.timer) {
       this.timer = setInterval(() => this.poll(), this.pollMs);
       this.timer.unref();
@@ -507,23 +524,40 @@ export class ProcessTracker {
   }
 
   private guarded<T>(start: () => T): T {
-    this.spawning = true;
+    const outer = SPAWNING;
+    SPAWNING = this;
     try {
       return start();
     } finally {
-      this.spawning = false;
+      SPAWNING = outer;
     }
   }
 
-  /** Registers a call's leader (its pid is its process group and session: execa `detached`). */
-  add(pid: number): void {
+  /**
+   * Registers a call's leader (its pid is its process group and session: execa `detached`),
+   * started in `cwd`. Registering it again changes nothing.
+   */
+  add(pid: number, cwd?: string): void {
     this.groups.add(pid);
     ALL_GROUPS.add(pid);
     this.activate();
-    const p = readProc(pid);
+    const p = readProc(pid); // a zombie still has its start time
     if (!p) return;
-    this.roots.set(pid, p.start);
+    if (this.roots.get(pid)?.start === p.start) return;
+    let dir: string | undefined;
+    try {
+      dir = realpathSync(cwd ?? readlinkSync(`/proc/${pid}/cwd`));
+    } catch {
+      /* gone already */
+    }
+    this.roots.set(pid, { start: p.start, cwd: dir });
     this.record(p, 'call', this.cg ? this.inCgroup(pid) : false);
+  }
+
+  /** The call led by `pid` has ended (a process born in its folder after that is not its). */
+  ended(pid: number): void {
+    const r = this.roots.get(pid);
+    if (r && r.end === undefined) r.end = uptimeTicks();
   }
 
   private inCgroup(pid: number): boolean {
@@ -590,6 +624,25 @@ export class ProcessTracker {
     }
   }
 
+  /**
+   * An orphan (its parent died: init adopted it) that works in the folder of one of our calls
+   * and was born while that call ran: what `setsid env -i sleep &` leaves from a call made in
+   * the plugin folder (RUN-CWD), which is not the run's own and so not in `dirs`.
+   */
+  private bornInCall(p: ProcInfo): boolean {
+    let cwd: string | undefined;
+    for (const r of this.roots.values()) {
+      if (!r.cwd || p.start < r.start || (r.end !== undefined && p.start > r.end + 2)) continue;
+      try {
+        cwd ??= readlinkSync(`/proc/${p.pid}/cwd`);
+      } catch {
+        return false;
+      }
+      if (cwd === r.cwd) return true;
+    }
+    return false;
+  }
+
   /** Recognises the run's processes in one look at /proc. */
   private classify(snap: Map<number, ProcInfo>, cgMembers: Set<number>): Map<number, SweptProcess & { start: number }> {
     const never = selfAndAncestors(snap);
@@ -606,6 +659,7 @@ export class ProcessTracker {
       else if (cgMembers.has(p.pid)) take(p, 'cgroup');
       else if (this.marker && environHas(p.pid, this.marker)) take(p, 'marker');
       else if (this.dirs.length && cwdInside(p.pid, this.dirs)) take(p, 'cwd');
+      else if (p.ppid === 1 && this.bornInCall(p)) take(p, 'orphan');
     }
     const kids = new Map<number, ProcInfo[]>();
     for (const p of snap.values()) {
@@ -743,8 +797,8 @@ export class ProcessTracker {
       const values = BY_MARKER.get(this.markerVar[0]);
       if (values?.get(this.markerVar[1]) === this) values.delete(this.markerVar[1]);
       if (values && !values.size) BY_MARKER.delete(this.markerVar[0]);
-      unhookSpawn();
     }
+    unhookSpawn();
     return { mechanism, killed: [...killed.values()], survivors, passes, ...(cgroupLeft ? { cgroupLeft } : {}) };
   }
 }

@@ -333,6 +333,19 @@ describe('processes left behind (issue 15 item 5): the tracker finds escapees an
     expect(swept.killed.find((k) => k.comm === 'sleep')?.how).to.equal('cwd');
   });
 
+  it('without a cgroup, finds the escapee of a quick call made outside the run folders (plugin folder): an orphan born in the call', async () => {
+    const t = newToken();
+    const folder = await fs.mkdtemp(path.join(tmp, 'plugin-folder-'));
+    const f = await plugin('quick.sh', `setsid env -i sleep ${t} </dev/null >/dev/null 2>&1 &`);
+    const tracker = new ProcessTracker({ cgroup: false }); // no marker, no run folders
+    const r = await runProcess({ file: f, args: ['help'], cwd: folder, env: ENV, timeoutMs: 10_000, tracker });
+    expect(r.exitCode).to.equal(0);
+    await sleepMs(300);
+    const swept = tracker.killAll();
+    expect(processesWith(t)).to.deep.equal([]);
+    expect(swept.killed.find((k) => k.comm === 'sleep')?.how).to.be.oneOf(['orphan', 'chain']);
+  });
+
   it('leaves alone a process that is not the run\'s, even in the same session as the test', async () => {
     const t = newToken();
     const bystander = spawn('sleep', [t], { stdio: 'ignore' });

@@ -280,6 +280,7 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
   });
   await Promise.race([done, budget]);
   clearTimeout(timer);
+  spec.tracker?.ended(pid);
   let stdoutHeld = false;
   if (!doneAt) {
     timedOut = true;
