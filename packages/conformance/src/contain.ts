@@ -75,6 +75,11 @@ export interface TrackerOptions {
   cgroup?: boolean;
   /** How often the parent chain is looked at while the run lives (default 50 ms). */
   pollMs?: number;
+  /**
+   * Only processes started at or after this many clock ticks after boot can be the run's
+   * (default: when the tracker is made; 0 for a sweep by marker alone).
+   */
+  bornAfter?: number;
 }
 
 const SWEEP_MS = 3000;
@@ -440,8 +445,13 @@ export class ProcessTracker {
   /** Call leaders by pid (their number is the group and session id): start and end (ticks), cwd. */
   private roots = new Map<number, { start: number; end?: number; cwd?: string }>();
   private timer: NodeJS.Timeout | undefined;
+  /** Nothing older can be the run's: it is never read nor touched (start ticks). */
+  private readonly bornAfter: number;
+  /** Children of this process found not to carry the marker (pid:start:comm; exec changes comm). */
+  private notOurs = new Set<string>();
 
   constructor(opts: TrackerOptions = {}) {
+    this.bornAfter = opts.bornAfter ?? uptimeTicks() - 1;
     this.useCgroup = opts.cgroup ?? true;
     this.pollMs = opts.pollMs ?? 50;
     if (opts.marker || opts.dirs) this.watch(opts);
@@ -618,8 +628,11 @@ export class ProcessTracker {
       const self = readProc(process.pid);
       for (const c of childrenOf(process.pid, self?.threads ?? 2)) {
         const cp = readProc(c);
-        if (!cp || cp.ppid !== process.pid || this.known.has(keyOf(cp))) continue;
+        if (!cp || cp.ppid !== process.pid || cp.start < this.bornAfter || this.known.has(keyOf(cp))) continue;
+        const seen = `${keyOf(cp)}:${cp.comm}`;
+        if (this.notOurs.has(seen)) continue;
         if (environHas(c, this.marker)) this.record(cp, 'marker', false);
+        else this.notOurs.add(seen);
       }
     }
   }
@@ -648,12 +661,12 @@ export class ProcessTracker {
     const never = selfAndAncestors(snap);
     const ours = new Map<number, SweptProcess & { start: number }>();
     const take = (p: ProcInfo, how: FoundBy) => {
-      if (never.has(p.pid) || !isAlive(p) || ours.has(p.pid)) return false;
+      if (never.has(p.pid) || !isAlive(p) || ours.has(p.pid) || p.start < this.bornAfter) return false;
       ours.set(p.pid, { pid: p.pid, start: p.start, comm: p.comm, how });
       return true;
     };
     for (const p of snap.values()) {
-      if (never.has(p.pid) || !isAlive(p)) continue;
+      if (never.has(p.pid) || !isAlive(p) || p.start < this.bornAfter) continue;
       const k = this.known.get(keyOf(p));
       if (k) take(p, k.how);
       else if (cgMembers.has(p.pid)) take(p, 'cgroup');
@@ -792,6 +805,7 @@ export class ProcessTracker {
     this.known.clear();
     this.followed.clear();
     this.roots.clear();
+    this.notOurs.clear();
     LIVE_TRACKERS.delete(this);
     if (this.markerVar) {
       const values = BY_MARKER.get(this.markerVar[0]);

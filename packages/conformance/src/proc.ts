@@ -74,7 +74,7 @@ export function removeMarker(marker: string): void {
  * and more (cgroup, parent chain, run folders).
  */
 export function sweep(marker: string): SweepResult {
-  return new ProcessTracker({ marker, cgroup: false }).killAll();
+  return new ProcessTracker({ marker, cgroup: false, bornAfter: 0 }).killAll();
 }
 let handlersInstalled = false;
 
