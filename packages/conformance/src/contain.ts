@@ -262,6 +262,7 @@ function makeCgroup(): Cgroup | undefined {
   const own = ownCgroupParts();
   if (!own) return undefined;
   const home = path.join(own.mount, own.rel);
+  removeStaleCgroups(home);
   const dir = path.join(home, `bx-provider-kit-${process.pid}-${++cgSeq}-${Math.random().toString(36).slice(2, 8)}`);
   try {
     mkdirSync(dir);
@@ -294,6 +295,22 @@ export function cgroupAvailable(): boolean {
   }
   removeCgroupDir(cg.dir);
   return ok && !selfInside(cg.dir);
+}
+
+/**
+ * Removes the empty cgroups of kit processes that died without sweeping (SIGKILL). rmdir only
+ * succeeds on an empty cgroup: one that still holds processes is left as it is.
+ */
+function removeStaleCgroups(home: string): void {
+  try {
+    for (const d of readdirSync(home)) {
+      const m = /^bx-provider-kit-(\d+)-/.exec(d);
+      if (!m || Number(m[1]) === process.pid || existsSync(`/proc/${m[1]}`)) continue;
+      removeCgroupDir(path.join(home, d));
+    }
+  } catch {
+    /* not listable */
+  }
 }
 
 function cgroupPids(dir: string): number[] {

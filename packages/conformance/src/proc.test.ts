@@ -315,14 +315,17 @@ describe('processes left behind (issue 15 item 5): the tracker finds escapees an
     expect(swept.killed.find((k) => k.comm === 'sleep')?.how).to.equal('cgroup');
   });
 
-  it('with a cgroup: removes the run\'s cgroup after the sweep', async function () {
+  it('with a cgroup: removes the run\'s cgroup after the sweep, and empty ones of kits that died unswept', async function () {
     if (!hasCgroup) this.skip();
+    const stale = path.join(ownCgroup()!, 'bx-provider-kit-99999999-1-stale0'); // no such pid
+    await fs.mkdir(stale);
     const t = newToken();
     const f = await plugin('cgclean.sh', `setsid sleep ${t} </dev/null >/dev/null 2>&1 &`);
     const { swept } = await runAndSweep(f, 'cgroup');
     expect(swept.cgroupLeft).to.equal(undefined);
-    const mine = readdirSync(path.dirname(ownCgroup()!.replace(/\/$/, '') + '/x')).filter((d) => d.startsWith(`bx-provider-kit-${process.pid}-`));
+    const mine = readdirSync(ownCgroup()!).filter((d) => d.startsWith(`bx-provider-kit-${process.pid}-`));
     expect(mine).to.deep.equal([]);
+    expect(existsSync(stale), 'the stale empty cgroup is gone').to.equal(false);
   });
 
   it('without a cgroup, still finds an escapee by the run folder it works in (no marker, parent gone at once)', async () => {
