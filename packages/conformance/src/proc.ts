@@ -2,11 +2,15 @@
  * Process containment: runs one plugin call as the host would (argv, never a shell), with a
  * hard time budget after which the whole process group is killed (grandchildren included),
  * stdout/stderr read up to a cap and then drained and discarded (memory stays bounded), and
- * every process group tracked so that nothing is left running when the run ends, the process
- * exits, or the user presses Ctrl-C.
+ * every call tracked (contain.ts: cgroup, parent chain, group and session, run marker, run
+ * folders) so that nothing is left running when the run ends, the process exits, or the user
+ * presses Ctrl-C.
  */
 import { execa } from 'execa';
 import { promises as fs, readdirSync, readFileSync } from 'node:fs';
+import { ALL_GROUPS, killGroup, LIVE_TRACKERS, ProcessTracker, setActivateHook, type SweepResult } from './contain.js';
+
+export { cgroupAvailable, describeSurvivors, killGroup, ProcessTracker, type FoundBy, type SweepResult, type SweptProcess, type Survivor, type TrackerOptions } from './contain.js';
 
 /** Bytes of stdout/stderr kept per call (OUT-SIZE). */
 export const OUTPUT_CAP = 1024 * 1024;
@@ -52,29 +56,9 @@ export interface ProcessResult {
   durationMs: number;
 }
 
-/** Process groups started by the runner, killed on demand, on exit and on SIGINT/SIGTERM. */
-export class ProcessTracker {
-  readonly groups = new Set<number>();
-  add(pgid: number): void {
-    this.groups.add(pgid);
-    ALL_GROUPS.add(pgid);
-    installHandlers();
-  }
-  /** Kills every group this tracker started (SIGKILL; gone groups are ignored). */
-  killAll(): void {
-    for (const g of this.groups) {
-      killGroup(g);
-      ALL_GROUPS.delete(g);
-    }
-    this.groups.clear();
-  }
-}
-
-const ALL_GROUPS = new Set<number>();
-/** Environment markers (NAME=VALUE) of the runs in progress: a process carrying one is ours. */
 const MARKERS = new Set<string>();
 
-/** Registers a run marker so that leftovers carrying it are killed by `sweep` and on signals. */
+/** Registers a run marker so that leftovers carrying it are killed on exit and on signals. */
 export function addMarker(marker: string): void {
   MARKERS.add(marker);
   installHandlers();
@@ -84,45 +68,19 @@ export function removeMarker(marker: string): void {
 }
 
 /**
- * Kills every process (but this one) whose environment carries `marker`: what escaped its
- * process group (setsid, setpgid) is found this way. Linux /proc only; returns the pids killed.
+ * Kills every process (but this one and its ancestors) whose environment carries `marker`,
+ * and everything they started: what escaped its process group (setsid) is found this way as
+ * long as it kept the variable. Linux /proc only. A run's `ProcessTracker.killAll()` does this
+ * and more (cgroup, parent chain, run folders).
  */
-export function sweep(marker: string): number[] {
-  const killed: number[] = [];
-  let pids: string[];
-  try {
-    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
-  } catch {
-    return killed;
-  }
-  const needle = Buffer.from(`\0${marker}\0`);
-  for (const p of pids) {
-    const pid = Number(p);
-    if (pid === process.pid) continue;
-    try {
-      const env = Buffer.concat([Buffer.from([0]), readFileSync(`/proc/${p}/environ`), Buffer.from([0])]);
-      if (env.includes(needle)) {
-        process.kill(pid, 'SIGKILL');
-        killed.push(pid);
-      }
-    } catch {
-      /* gone, or not ours to read */
-    }
-  }
-  return killed;
+export function sweep(marker: string): SweepResult {
+  return new ProcessTracker({ marker, cgroup: false, bornAfter: 0 }).killAll();
 }
 let handlersInstalled = false;
 
-export function killGroup(pgid: number): void {
-  try {
-    process.kill(-pgid, 'SIGKILL');
-  } catch {
-    /* already gone */
-  }
-}
-
-/** Kills every group any tracker in this process started (used by the signal handlers). */
+/** Kills everything every live tracker of this process follows (used by the exit and signal handlers). */
 export function killAllGroups(): void {
+  for (const t of [...LIVE_TRACKERS]) t.killAll();
   for (const g of ALL_GROUPS) killGroup(g);
   ALL_GROUPS.clear();
   for (const m of MARKERS) sweep(m);
@@ -145,10 +103,11 @@ function installHandlers(): void {
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
 }
+setActivateHook(installHandlers);
 
-/** Removes the signal handlers when no group is tracked any more (so a library user's process can exit normally). */
+/** Removes the signal handlers when nothing is tracked any more (so a library user's process can exit normally). */
 export function releaseHandlers(): void {
-  if (!handlersInstalled || ALL_GROUPS.size || MARKERS.size) return;
+  if (!handlersInstalled || ALL_GROUPS.size || MARKERS.size || LIVE_TRACKERS.size) return;
   handlersInstalled = false;
   process.removeListener('exit', killAllGroups);
   process.removeListener('SIGINT', onSignal);
@@ -214,21 +173,24 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
   const out = new CappedSink(cap);
   const err = new CappedSink(cap);
   const t0 = performance.now();
-  const sub = execa(spec.file, spec.args, {
-    cwd: spec.cwd,
-    env: spec.env,
-    extendEnv: false,
-    detached: true, // its own process group: kill(-pid) reaches grandchildren
-    cleanup: false, // we kill the group ourselves
-    stdin: 'pipe',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    buffer: false,
-    reject: false,
-    encoding: 'buffer',
-    stripFinalNewline: false,
-    windowsHide: true,
-  });
+  const start = () =>
+    execa(spec.file, spec.args, {
+      cwd: spec.cwd,
+      env: spec.env,
+      extendEnv: false,
+      detached: true, // its own process group: kill(-pid) reaches grandchildren
+      cleanup: false, // we kill the group ourselves
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      buffer: false,
+      reject: false,
+      encoding: 'buffer',
+      stripFinalNewline: false,
+      windowsHide: true,
+    });
+  // Started inside the run's cgroup when there is one (see ProcessTracker.spawn).
+  const sub = spec.tracker ? spec.tracker.spawn(start) : start();
   const pid = sub.pid;
   if (pid !== undefined) spec.tracker?.add(pid);
   if (spec.stdin !== 'open') sub.stdin?.end();
@@ -318,6 +280,7 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
   });
   await Promise.race([done, budget]);
   clearTimeout(timer);
+  spec.tracker?.ended(pid);
   let stdoutHeld = false;
   if (!doneAt) {
     timedOut = true;

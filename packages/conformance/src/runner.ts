@@ -18,7 +18,7 @@ import { RUN_MARKER_VAR, Run, baseEnv } from './harness.js';
 import { hostRoundTrip } from './host-trip.js';
 import { LIFECYCLE_RULES, runLifecycle, stdinBudget, type LifecycleResult } from './lifecycle.js';
 import { limiter } from './pool.js';
-import { addMarker, releaseHandlers, removeMarker, sweep } from './proc.js';
+import { addMarker, describeSurvivors, releaseHandlers, removeMarker, type SweepResult } from './proc.js';
 import type { Report } from './report.js';
 import { configIds, judgeConfigs } from './rules/configs.js';
 import { judgeBadArgs } from './rules/errors.js';
@@ -57,15 +57,19 @@ export async function runConformance(target: string, options: RunOptions = {}): 
   // (setsid) is still found and killed at the end.
   run.marker = `${RUN_MARKER_VAR}=${path.basename(run.tmp)}-${process.pid}`;
   addMarker(run.marker);
+  // Leftovers are also found by the cgroup, the parent chain and the run's folder (proc.ts).
+  run.tracker.watch({ marker: run.marker, dirs: [run.tmp] });
+  let swept: SweepResult | undefined;
   try {
     await execute(run, target);
   } finally {
-    run.tracker.killAll();
-    sweep(run.marker);
+    swept = run.tracker.killAll();
     removeMarker(run.marker);
     releaseHandlers();
     await releaseTemp(run.tmp);
   }
+  const unkilled = describeSurvivors(swept);
+  if (unkilled) run.ledger.warn('RUN-TIMEOUT', unkilled);
   explainUnchecked(run);
   const rules = run.ledger.results(run.selected, run.forced);
   if (run.bailed) {

@@ -1,0 +1,846 @@
+/**
+ * What a run's plugin processes leave behind, found and killed. A plugin call is its own
+ * process group, but a plugin can leave it (`setsid`), drop the run marker from its
+ * environment (`env -i`), double-fork so that its worker is reparented to init, change
+ * directory, and keep forking while it is being killed. A `ProcessTracker` follows a run's
+ * processes by several independent fingerprints and sweeps until a pass finds nothing new:
+ *
+ * - cgroup (Linux cgroup v2, when this process may create one: root on a writable
+ *   /sys/fs/cgroup): every call is started inside a per-run cgroup (this process steps into it
+ *   for the synchronous fork and back out), so everything the call forks, however it forks, is
+ *   in it; the sweep writes `cgroup.kill` (the kernel kills every member and any fork in flight).
+ * - parent chain: a poll (every 50 ms while the run lives) records each descendant of a call
+ *   (pid and start time, field 22 of /proc/PID/stat, so that a reused pid is never taken for
+ *   ours); a descendant seen once stays ours after its parent died.
+ * - process group and session of each call, while a known member still pins the number.
+ * - the run marker in /proc/PID/environ, and a working directory inside the run's own folders.
+ * - an orphan (adopted by init) born while a call ran, working in that call's folder.
+ *
+ * The sweep first stops (SIGSTOP) everything it finds and looks again, until a pass finds
+ * nothing new (a stopped process cannot fork), then kills it all (SIGKILL) and checks that it
+ * is gone; what is still alive (permission denied, or stuck in the kernel) is returned as a
+ * survivor so the report can say so.
+ */
+import childProcess from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmdirSync, writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+import path from 'node:path';
+
+/** One line of /proc/PID/stat, the fields the tracker uses. */
+export interface ProcInfo {
+  pid: number;
+  ppid: number;
+  pgrp: number;
+  sid: number;
+  /** R, S, D, T, Z, ... */
+  state: string;
+  /** Field 22: clock ticks after boot; with the pid, it names one process for good. */
+  start: number;
+  threads: number;
+  comm: string;
+}
+
+/** How a process was recognised as the run's. */
+export type FoundBy = 'cgroup' | 'call' | 'chain' | 'group' | 'session' | 'marker' | 'cwd' | 'orphan';
+
+export interface SweptProcess {
+  pid: number;
+  comm: string;
+  how: FoundBy;
+}
+
+export interface Survivor extends SweptProcess {
+  /** Why it is still alive: "permission denied (EPERM)" or "still alive N ms after SIGKILL (state D)". */
+  why: string;
+}
+
+export interface SweepResult {
+  /** `cgroup` when the run's calls were started in a cgroup of their own, else `proc` (/proc only). */
+  mechanism: 'cgroup' | 'proc';
+  killed: SweptProcess[];
+  /** Processes of the run still alive after the sweep: the report must say so. */
+  survivors: Survivor[];
+  /** Look-ups of /proc the sweep made until one found nothing new. */
+  passes: number;
+  /** A cgroup folder that could not be removed (it still holds a survivor). */
+  cgroupLeft?: string;
+}
+
+export interface TrackerOptions {
+  /** NAME=VALUE every plugin call of the run carries in its environment. */
+  marker?: string;
+  /** Folders that belong to the run alone: a process working inside one is the run's. */
+  dirs?: string[];
+  /** Use a cgroup when one can be made (default true; `BX_PROVIDER_KIT_CGROUP=0` turns it off). */
+  cgroup?: boolean;
+  /** How often the parent chain is looked at while the run lives (default 50 ms). */
+  pollMs?: number;
+  /**
+   * Only processes started at or after this many clock ticks after boot can be the run's
+   * (default: when the tracker is made; 0 for a sweep by marker alone).
+   */
+  bornAfter?: number;
+}
+
+const SWEEP_MS = 3000;
+const MAX_STOP_PASSES = 200;
+
+// ---------------------------------------------------------------------------------------------
+// /proc
+
+export function readProc(pid: number): ProcInfo | undefined {
+  let s: string;
+  try {
+    s = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  // pid (comm) state ppid pgrp session ...: comm may hold spaces and parentheses
+  const open = s.indexOf('(');
+  const close = s.lastIndexOf(')');
+  if (open < 0 || close < open) return undefined;
+  const f = s.slice(close + 2).split(' '); // f[0] is field 3
+  return {
+    pid,
+    comm: s.slice(open + 1, close),
+    state: f[0] ?? '?',
+    ppid: Number(f[1]),
+    pgrp: Number(f[2]),
+    sid: Number(f[3]),
+    threads: Number(f[17]),
+    start: Number(f[19]),
+  };
+}
+
+export const isAlive = (p: ProcInfo): boolean => p.state !== 'Z' && p.state !== 'X' && p.state !== 'x';
+const keyOf = (p: { pid: number; start: number }): string => `${p.pid}:${p.start}`;
+
+function listPids(): number[] {
+  try {
+    return readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Every process /proc shows, by pid. */
+export function scanProcs(): Map<number, ProcInfo> {
+  const m = new Map<number, ProcInfo>();
+  for (const pid of listPids()) {
+    const p = readProc(pid);
+    if (p) m.set(pid, p);
+  }
+  return m;
+}
+
+/** Children of a process (every thread's), from /proc/PID/task/TID/children. */
+function childrenOf(pid: number, threads: number): number[] {
+  const tids = threads > 1 ? (() => {
+    try {
+      return readdirSync(`/proc/${pid}/task`);
+    } catch {
+      return [];
+    }
+  })() : [String(pid)];
+  const out: number[] = [];
+  for (const t of tids) {
+    try {
+      for (const c of readFileSync(`/proc/${pid}/task/${t}/children`, 'latin1').split(' ')) if (c.trim()) out.push(Number(c));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+function environHas(pid: number, needle: Buffer): boolean {
+  try {
+    const env = readFileSync(`/proc/${pid}/environ`);
+    return Buffer.concat([Buffer.from([0]), env, Buffer.from([0])]).includes(needle);
+  } catch {
+    return false;
+  }
+}
+
+function cwdInside(pid: number, dirs: string[]): boolean {
+  let cwd: string;
+  try {
+    cwd = readlinkSync(`/proc/${pid}/cwd`).replace(/ \(deleted\)$/, '');
+  } catch {
+    return false;
+  }
+  return dirs.some((d) => cwd === d || cwd.startsWith(d.endsWith('/') ? d : `${d}/`));
+}
+
+/** Clock ticks since boot (USER_HZ, 100 a second: the unit of field 22 of /proc/PID/stat). */
+function uptimeTicks(): number {
+  try {
+    return Math.ceil(Number(readFileSync('/proc/uptime', 'latin1').split(' ')[0]) * 100);
+  } catch {
+    return Number.MAX_SAFE_INTEGER;
+  }
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+/** Blocks for `ms` (the sweep also runs in exit and signal handlers, where nothing async runs). */
+function sleepSync(ms: number): void {
+  Atomics.wait(sleeper, 0, 0, ms);
+}
+
+/** This process and its ancestors: never touched, whatever they carry. */
+function selfAndAncestors(snap: Map<number, ProcInfo>): Set<number> {
+  const s = new Set<number>([process.pid, 0, 1, 2]);
+  let p = snap.get(process.pid)?.ppid;
+  while (p && !s.has(p)) {
+    s.add(p);
+    p = snap.get(p)?.ppid;
+  }
+  return s;
+}
+
+/** Sends `sig` to the process if it is still the one we saw (same start time). */
+function signal(p: { pid: number; start: number }, sig: NodeJS.Signals): 'sent' | 'gone' | 'EPERM' {
+  const now = readProc(p.pid);
+  if (!now || now.start !== p.start || !isAlive(now)) return 'gone';
+  try {
+    process.kill(p.pid, sig);
+    return 'sent';
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM' ? 'EPERM' : 'gone';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// cgroup v2
+
+interface Cgroup {
+  /** The run's cgroup folder. */
+  dir: string;
+  /** Where cgroup v2 is mounted (/proc/PID/cgroup paths are relative to it). */
+  mount: string;
+  /** The cgroup this process lives in (it steps back there after each spawn). */
+  home: string;
+}
+
+/** The cgroup v2 folder this process is in, when cgroup v2 is mounted. */
+export function ownCgroup(): string | undefined {
+  const o = ownCgroupParts();
+  return o && path.join(o.mount, o.rel);
+}
+
+function ownCgroupParts(): { mount: string; rel: string } | undefined {
+  let mount: string | undefined;
+  try {
+    for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+      const [pre, post] = line.split(' - ');
+      if (post?.startsWith('cgroup2 ')) {
+        mount = pre!.split(' ')[4]!.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+        break;
+      }
+    }
+    if (!mount) return undefined;
+    const line = readFileSync('/proc/self/cgroup', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('0::'));
+    const rel = line?.slice(3);
+    if (!rel || !rel.startsWith('/') || rel.includes('/..') || rel.endsWith(' (deleted)')) return undefined;
+    return { mount, rel };
+  } catch {
+    return undefined;
+  }
+}
+
+function cgroupOff(): boolean {
+  const v = process.env.BX_PROVIDER_KIT_CGROUP;
+  return v === '0' || v === 'off' || v === 'false' || v === 'no';
+}
+
+let cgSeq = 0;
+function makeCgroup(): Cgroup | undefined {
+  const own = ownCgroupParts();
+  if (!own) return undefined;
+  const home = path.join(own.mount, own.rel);
+  removeStaleCgroups(home);
+  const dir = path.join(home, `bx-provider-kit-${process.pid}-${++cgSeq}-${Math.random().toString(36).slice(2, 8)}`);
+  try {
+    mkdirSync(dir);
+  } catch {
+    return undefined; // read-only, not ours, or no cgroup v2 delegation: /proc only
+  }
+  if (!existsSync(path.join(dir, 'cgroup.procs'))) {
+    removeCgroupDir(dir);
+    return undefined;
+  }
+  return { dir, home, mount: own.mount };
+}
+
+/** Whether a run's calls can be started in a cgroup of their own here (root on a writable cgroup v2, not turned off). */
+export function cgroupAvailable(): boolean {
+  if (cgroupOff()) return false;
+  const cg = makeCgroup();
+  if (!cg) return false;
+  let ok = false;
+  try {
+    writeFileSync(path.join(cg.dir, 'cgroup.procs'), String(process.pid));
+    writeFileSync(path.join(cg.home, 'cgroup.procs'), String(process.pid));
+    ok = true;
+  } catch {
+    try {
+      writeFileSync(path.join(cg.home, 'cgroup.procs'), String(process.pid));
+    } catch {
+      /* not inside */
+    }
+  }
+  removeCgroupDir(cg.dir);
+  return ok && !selfInside(cg.dir);
+}
+
+/**
+ * Removes the empty cgroups of kit processes that died without sweeping (SIGKILL). rmdir only
+ * succeeds on an empty cgroup: one that still holds processes is left as it is.
+ */
+function removeStaleCgroups(home: string): void {
+  try {
+    for (const d of readdirSync(home)) {
+      const m = /^bx-provider-kit-(\d+)-/.exec(d);
+      if (!m || Number(m[1]) === process.pid || existsSync(`/proc/${m[1]}`)) continue;
+      removeCgroupDir(path.join(home, d));
+    }
+  } catch {
+    /* not listable */
+  }
+}
+
+function cgroupPids(dir: string): number[] {
+  try {
+    return readFileSync(path.join(dir, 'cgroup.procs'), 'latin1')
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Members of the cgroup and of every cgroup below it. */
+function cgroupPidsDeep(dir: string): number[] {
+  const out = cgroupPids(dir);
+  try {
+    for (const d of readdirSync(dir, { withFileTypes: true })) if (d.isDirectory()) out.push(...cgroupPidsDeep(path.join(dir, d.name)));
+  } catch {
+    /* gone */
+  }
+  return out;
+}
+
+function removeCgroupDir(dir: string): boolean {
+  try {
+    for (const d of readdirSync(dir, { withFileTypes: true })) if (d.isDirectory()) removeCgroupDir(path.join(dir, d.name));
+  } catch {
+    /* gone */
+  }
+  try {
+    rmdirSync(dir);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
+function selfInside(dir: string): boolean {
+  const own = ownCgroup();
+  return own !== undefined && (own === dir || own.startsWith(`${dir}/`));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface Known {
+  pid: number;
+  start: number;
+  comm: string;
+  how: FoundBy;
+}
+
+/** Live trackers: the exit and signal handlers sweep each. */
+export const LIVE_TRACKERS = new Set<ProcessTracker>();
+/** Process groups any tracker started (legacy view, for `killAllGroups`). */
+export const ALL_GROUPS = new Set<number>();
+let onActivate: () => void = () => {};
+/** Set by proc.ts: installs the exit and signal handlers when a tracker starts watching. */
+export function setActivateHook(f: () => void): void {
+  onActivate = f;
+}
+
+// ---------------------------------------------------------------------------------------------
+// While a tracker is live, child_process.spawn is wrapped (and syncBuiltinESMExports makes ES
+// module imports see it), for two reasons:
+// - a call started through ProcessTracker.spawn (runProcess) is registered the moment the fork
+//   returns, before execa's own set-up, so even a plugin that forks and exits at once is seen;
+// - plugin calls this process starts without runProcess (the host emulator of the HOST-* round
+//   trip spawns them itself) carry the run marker in the environment they are given: such a
+//   call is started inside that run's cgroup and registered, as runProcess does.
+// Every other spawn goes through untouched; the wrapper is removed when no tracker is live.
+
+/** Marker variable -> value -> the tracker watching it. */
+const BY_MARKER = new Map<string, Map<string, ProcessTracker>>();
+/** The tracker whose `spawn` is running (the fork happens synchronously inside it). */
+let SPAWNING: ProcessTracker | undefined;
+let hooked: typeof childProcess.spawn | undefined;
+let unhooked: typeof childProcess.spawn | undefined;
+
+function trackerOfEnv(env: Record<string, string | undefined>): ProcessTracker | undefined {
+  for (const [name, values] of BY_MARKER) {
+    const v = env[name];
+    if (v !== undefined) {
+      const t = values.get(v);
+      if (t) return t;
+    }
+  }
+  return undefined;
+}
+
+function hookSpawn(): void {
+  if (hooked) return;
+  const original = childProcess.spawn;
+  const spawnInRun = function (this: unknown, ...args: unknown[]) {
+    const opts = (Array.isArray(args[1]) ? args[2] : args[1]) as { env?: Record<string, string | undefined>; cwd?: unknown } | undefined;
+    const start = () => (original as (...a: unknown[]) => childProcess.ChildProcess).apply(this, args);
+    // Inside ProcessTracker.spawn (runProcess): that tracker; else the run whose marker the call carries.
+    const t = SPAWNING ?? (opts?.env && typeof opts.env === 'object' ? trackerOfEnv(opts.env) : undefined);
+    if (!t) return start();
+    const child = SPAWNING ? start() : t.spawn(start);
+    // Registered the moment the fork returns: a plugin that is quick can be gone by the time
+    // the caller (execa) hands the pid back.
+    if (child.pid !== undefined) t.add(child.pid, typeof opts?.cwd === 'string' ? opts.cwd : undefined);
+    return child;
+  } as typeof childProcess.spawn;
+  unhooked = original;
+  hooked = spawnInRun;
+  childProcess.spawn = spawnInRun;
+  syncBuiltinESMExports();
+}
+
+function unhookSpawn(): void {
+  if (!hooked || BY_MARKER.size || LIVE_TRACKERS.size) return;
+  if (childProcess.spawn === hooked) {
+    childProcess.spawn = unhooked!;
+    syncBuiltinESMExports();
+  }
+  hooked = unhooked = undefined;
+}
+
+export function killGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
+}
+
+/**
+ * The processes of one run: the calls' process groups (what `runProcess` registers), their
+ * descendants, and whatever carries the run marker or works in the run's folders.
+ */
+export class ProcessTracker {
+  /** Process groups of the calls (each call's leader pid). */
+  readonly groups = new Set<number>();
+  private marker?: Buffer;
+  private markerVar?: [string, string];
+  private dirs: string[] = [];
+  private readonly useCgroup: boolean;
+  private readonly pollMs: number;
+  /** undefined: not tried yet; null: none can be made (or it failed): /proc only. */
+  private cg: Cgroup | null | undefined;
+  /** This process could not step back out of the run's cgroup: never use cgroup.kill. */
+  private selfStuck = false;
+  /** Every process recognised as the run's, by pid:start. */
+  private known = new Map<string, Known>();
+  /** Known and outside the cgroup: followed by the poll. */
+  private followed = new Map<string, Known>();
+  /** Call leaders by pid (their number is the group and session id): start and end (ticks), cwd. */
+  private roots = new Map<number, { start: number; end?: number; cwd?: string }>();
+  private timer: NodeJS.Timeout | undefined;
+  /** Nothing older can be the run's: it is never read nor touched (start ticks). */
+  private readonly bornAfter: number;
+  /** Children of this process found not to carry the marker (pid:start:comm; exec changes comm). */
+  private notOurs = new Set<string>();
+
+  constructor(opts: TrackerOptions = {}) {
+    this.bornAfter = opts.bornAfter ?? uptimeTicks() - 1;
+    this.useCgroup = opts.cgroup ?? true;
+    this.pollMs = opts.pollMs ?? 50;
+    if (opts.marker || opts.dirs) this.watch(opts);
+  }
+
+  /** What to look for besides the calls themselves: the run marker and the run's own folders. */
+  watch(o: { marker?: string; dirs?: string[] }): void {
+    if (o.marker) {
+      this.marker = Buffer.from(`\0${o.marker}\0`);
+      const i = o.marker.indexOf('=');
+      this.markerVar = [o.marker.slice(0, i), o.marker.slice(i + 1)];
+    }
+    if (o.dirs) {
+      this.dirs = o.dirs.map((d) => {
+        try {
+          return realpathSync(d);
+        } catch {
+          return path.resolve(d);
+        }
+      });
+    }
+    this.activate();
+  }
+
+  /** `cgroup` if the calls are started in a cgroup of their own, `proc` otherwise (also before the first call). */
+  get mechanism(): 'cgroup' | 'proc' {
+    return this.cg ? 'cgroup' : 'proc';
+  }
+
+  private activate(): void {
+    LIVE_TRACKERS.add(this);
+    onActivate();
+    if (this.markerVar) {
+      const [name, value] = this.markerVar;
+      let values = BY_MARKER.get(name);
+      if (!values) BY_MARKER.set(name, (values = new Map()));
+      if (!values.has(value)) values.set(value, this);
+    }
+    hookSpawn();
+    if (!this.timer) {
+      this.timer = setInterval(() => this.poll(), this.pollMs);
+      this.timer.unref();
+    }
+  }
+
+  private cgroup(): Cgroup | null {
+    if (this.cg === undefined) this.cg = this.useCgroup && !cgroupOff() ? makeCgroup() ?? null : null;
+    return this.cg;
+  }
+
+  /**
+   * Runs `start`, which must start one call synchronously (execa and child_process do), with
+   * this process inside the run's cgroup, so the call is born in it: nothing it forks, even in
+   * its first microsecond, can be outside. Without a cgroup it just runs `start`.
+   */
+  spawn<T>(start: () => T): T {
+    this.activate();
+    const cg = this.cgroup();
+    if (!cg) return this.guarded(start);
+    let inside = false;
+    try {
+      writeFileSync(path.join(cg.dir, 'cgroup.procs'), String(process.pid));
+      inside = true;
+    } catch {
+      // Not allowed after all (e.g. controllers enabled above us): /proc only from now on.
+      removeCgroupDir(cg.dir);
+      this.cg = null;
+    }
+    try {
+      return this.guarded(start);
+    } finally {
+      if (inside) {
+        try {
+          writeFileSync(path.join(cg.home, 'cgroup.procs'), String(process.pid));
+        } catch {
+          this.selfStuck = true;
+        }
+      }
+    }
+  }
+
+  private guarded<T>(start: () => T): T {
+    const outer = SPAWNING;
+    SPAWNING = this;
+    try {
+      return start();
+    } finally {
+      SPAWNING = outer;
+    }
+  }
+
+  /**
+   * Registers a call's leader (its pid is its process group and session: execa `detached`),
+   * started in `cwd`. Registering it again changes nothing.
+   */
+  add(pid: number, cwd?: string): void {
+    this.groups.add(pid);
+    ALL_GROUPS.add(pid);
+    this.activate();
+    const p = readProc(pid); // a zombie still has its start time
+    if (!p) return;
+    if (this.roots.get(pid)?.start === p.start) return;
+    let dir: string | undefined;
+    try {
+      dir = realpathSync(cwd ?? readlinkSync(`/proc/${pid}/cwd`));
+    } catch {
+      /* gone already */
+    }
+    this.roots.set(pid, { start: p.start, cwd: dir });
+    this.record(p, 'call', this.cg ? this.inCgroup(pid) : false);
+  }
+
+  /** The call led by `pid` has ended (a process born in its folder after that is not its). */
+  ended(pid: number): void {
+    const r = this.roots.get(pid);
+    if (r && r.end === undefined) r.end = uptimeTicks();
+  }
+
+  private inCgroup(pid: number): boolean {
+    if (!this.cg) return false;
+    try {
+      const rel = readFileSync(`/proc/${pid}/cgroup`, 'latin1')
+        .split('\n')
+        .find((l) => l.startsWith('0::'))
+        ?.slice(3);
+      return rel !== undefined && path.join(this.cg.mount, rel) === this.cg.dir;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Moves a process found outside into the run's cgroup (what it forks later is then in it). */
+  private adopt(pid: number): boolean {
+    if (!this.cg) return false;
+    try {
+      writeFileSync(path.join(this.cg.dir, 'cgroup.procs'), String(pid));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private record(p: ProcInfo, how: FoundBy, inCgroup: boolean): void {
+    if (!isAlive(p) || p.pid === process.pid) return;
+    const k = keyOf(p);
+    if (this.known.has(k)) return;
+    const entry: Known = { pid: p.pid, start: p.start, comm: p.comm, how };
+    this.known.set(k, entry);
+    if (!inCgroup && !this.adopt(p.pid)) this.followed.set(k, entry);
+    // What it forked before we saw it (or before it was moved into the cgroup).
+    if (!inCgroup) {
+      for (const c of childrenOf(p.pid, p.threads)) {
+        const cp = readProc(c);
+        if (cp && cp.ppid === p.pid) this.record(cp, 'chain', false);
+      }
+    }
+  }
+
+  /** One look while the run lives: new descendants of followed processes, new calls made through the host emulator. */
+  poll(): void {
+    for (const [k, e] of this.followed) {
+      const p = readProc(e.pid);
+      if (!p || p.start !== e.start || !isAlive(p)) {
+        this.followed.delete(k);
+        continue;
+      }
+      for (const c of childrenOf(p.pid, p.threads)) {
+        const cp = readProc(c);
+        if (cp && cp.ppid === p.pid) this.record(cp, 'chain', false);
+      }
+    }
+    // Plugin calls this process starts without runProcess (the host emulator) carry the marker.
+    if (this.marker) {
+      const self = readProc(process.pid);
+      for (const c of childrenOf(process.pid, self?.threads ?? 2)) {
+        const cp = readProc(c);
+        if (!cp || cp.ppid !== process.pid || cp.start < this.bornAfter || this.known.has(keyOf(cp))) continue;
+        const seen = `${keyOf(cp)}:${cp.comm}`;
+        if (this.notOurs.has(seen)) continue;
+        if (environHas(c, this.marker)) this.record(cp, 'marker', false);
+        else this.notOurs.add(seen);
+      }
+    }
+  }
+
+  /**
+   * An orphan (its parent died: init adopted it) that works in the folder of one of our calls
+   * and was born while that call ran: what `setsid env -i sleep &` leaves from a call made in
+   * the plugin folder (RUN-CWD), which is not the run's own and so not in `dirs`.
+   */
+  private bornInCall(p: ProcInfo): boolean {
+    let cwd: string | undefined;
+    for (const r of this.roots.values()) {
+      if (!r.cwd || p.start < r.start || (r.end !== undefined && p.start > r.end + 2)) continue;
+      try {
+        cwd ??= readlinkSync(`/proc/${p.pid}/cwd`);
+      } catch {
+        return false;
+      }
+      if (cwd === r.cwd) return true;
+    }
+    return false;
+  }
+
+  /** Recognises the run's processes in one look at /proc. */
+  private classify(snap: Map<number, ProcInfo>, cgMembers: Set<number>): Map<number, SweptProcess & { start: number }> {
+    const never = selfAndAncestors(snap);
+    const ours = new Map<number, SweptProcess & { start: number }>();
+    const take = (p: ProcInfo, how: FoundBy) => {
+      if (never.has(p.pid) || !isAlive(p) || ours.has(p.pid) || p.start < this.bornAfter) return false;
+      ours.set(p.pid, { pid: p.pid, start: p.start, comm: p.comm, how });
+      return true;
+    };
+    for (const p of snap.values()) {
+      if (never.has(p.pid) || !isAlive(p) || p.start < this.bornAfter) continue;
+      const k = this.known.get(keyOf(p));
+      if (k) take(p, k.how);
+      else if (cgMembers.has(p.pid)) take(p, 'cgroup');
+      else if (this.marker && environHas(p.pid, this.marker)) take(p, 'marker');
+      else if (this.dirs.length && cwdInside(p.pid, this.dirs)) take(p, 'cwd');
+      else if (p.ppid === 1 && this.bornInCall(p)) take(p, 'orphan');
+    }
+    const kids = new Map<number, ProcInfo[]>();
+    for (const p of snap.values()) {
+      const l = kids.get(p.ppid);
+      if (l) l.push(p);
+      else kids.set(p.ppid, [p]);
+    }
+    for (let grew = true; grew; ) {
+      grew = false;
+      // A call's group or session, while one of ours is in it (the number cannot be reused then).
+      const groups = new Set<number>();
+      const sessions = new Set<number>();
+      for (const o of ours.values()) {
+        const p = snap.get(o.pid)!;
+        if (this.roots.has(p.pgrp) && !never.has(p.pgrp)) groups.add(p.pgrp);
+        if (this.roots.has(p.sid) && !never.has(p.sid)) sessions.add(p.sid);
+      }
+      for (const p of snap.values()) {
+        if (groups.has(p.pgrp)) grew = take(p, 'group') || grew;
+        else if (sessions.has(p.sid)) grew = take(p, 'session') || grew;
+      }
+      // Descendants of ours.
+      const queue = [...ours.keys()];
+      while (queue.length) {
+        for (const c of kids.get(queue.pop()!) ?? []) {
+          if (take(c, 'chain')) {
+            grew = true;
+            queue.push(c.pid);
+          }
+        }
+      }
+    }
+    return ours;
+  }
+
+  /**
+   * Kills every process of the run (see the module comment) and forgets them; the tracker can
+   * be used again. Synchronous (it also runs in exit and signal handlers); bounded by ~3 s.
+   */
+  killAll(): SweepResult {
+    const deadline = performance.now() + SWEEP_MS;
+    const mechanism = this.mechanism;
+    const killed = new Map<string, SweptProcess>();
+    const denied = new Map<string, SweptProcess>();
+    const cg = this.cg || undefined;
+    let passes = 0;
+    if (this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+    const members = () => new Set(cg ? cgroupPidsDeep(cg.dir) : []);
+    // 1. The kernel kills the cgroup at once, forks in flight included.
+    if (cg) {
+      if (this.selfStuck) {
+        try {
+          writeFileSync(path.join(cg.home, 'cgroup.procs'), String(process.pid));
+        } catch {
+          /* still inside */
+        }
+        this.selfStuck = selfInside(cg.dir);
+      }
+      const before = [...members()].map(readProc).filter((p): p is ProcInfo => !!p && isAlive(p));
+      if (!this.selfStuck && !selfInside(cg.dir) && before.length) {
+        try {
+          writeFileSync(path.join(cg.dir, 'cgroup.kill'), '1');
+          for (const p of before) killed.set(keyOf(p), { pid: p.pid, comm: p.comm, how: 'cgroup' });
+        } catch {
+          /* no cgroup.kill (kernel < 5.14): the passes below kill them one by one */
+        }
+      }
+    }
+    // 2. Stop everything found until a look finds nothing new: nothing stopped can fork.
+    const handled = new Map<string, SweptProcess & { start: number }>();
+    for (let i = 0; i < MAX_STOP_PASSES && performance.now() < deadline; i++) {
+      passes++;
+      const ours = this.classify(scanProcs(), members());
+      let fresh = 0;
+      for (const o of ours.values()) {
+        const k = keyOf(o);
+        if (handled.has(k) || killed.has(k)) continue;
+        handled.set(k, o);
+        fresh++;
+        if (signal(o, 'SIGSTOP') === 'EPERM') denied.set(k, o);
+      }
+      if (!fresh) break;
+    }
+    // 3. Kill them all.
+    for (const [k, o] of handled) {
+      const r = signal(o, 'SIGKILL');
+      if (r === 'sent') killed.set(k, { pid: o.pid, comm: o.comm, how: o.how });
+      else if (r === 'EPERM') denied.set(k, o);
+    }
+    for (const g of this.groups) ALL_GROUPS.delete(g);
+    // 4. Check that they are gone; kill what still shows up (a fork that raced the stop).
+    let left = new Map<number, SweptProcess & { start: number }>();
+    for (;;) {
+      passes++;
+      const ours = this.classify(scanProcs(), members());
+      left = new Map([...ours].filter(([, o]) => !denied.has(keyOf(o))));
+      if (!left.size || performance.now() >= deadline) {
+        left = ours;
+        break;
+      }
+      for (const o of left.values()) {
+        const k = keyOf(o);
+        const r = signal(o, 'SIGKILL');
+        if (r === 'EPERM') denied.set(k, o);
+        else if (r === 'sent' && !killed.has(k)) killed.set(k, { pid: o.pid, comm: o.comm, how: o.how });
+      }
+      sleepSync(10);
+    }
+    const survivors: Survivor[] = [];
+    for (const o of left.values()) {
+      const k = keyOf(o);
+      killed.delete(k);
+      const st = readProc(o.pid)?.state ?? '?';
+      survivors.push({
+        pid: o.pid,
+        comm: o.comm,
+        how: o.how,
+        why: denied.has(k) ? 'permission denied (EPERM)' : `still alive ${SWEEP_MS} ms after SIGKILL (state ${st})`,
+      });
+    }
+    let cgroupLeft: string | undefined;
+    if (cg) {
+      if (!this.selfStuck && removeCgroupDir(cg.dir)) this.cg = undefined;
+      else cgroupLeft = cg.dir;
+    }
+    this.groups.clear();
+    this.known.clear();
+    this.followed.clear();
+    this.roots.clear();
+    this.notOurs.clear();
+    LIVE_TRACKERS.delete(this);
+    if (this.markerVar) {
+      const values = BY_MARKER.get(this.markerVar[0]);
+      if (values?.get(this.markerVar[1]) === this) values.delete(this.markerVar[1]);
+      if (values && !values.size) BY_MARKER.delete(this.markerVar[0]);
+    }
+    unhookSpawn();
+    return { mechanism, killed: [...killed.values()], survivors, passes, ...(cgroupLeft ? { cgroupLeft } : {}) };
+  }
+}
+
+/** One line for a report about the processes a sweep could not kill, or undefined when there are none. */
+export function describeSurvivors(r: SweepResult | undefined): string | undefined {
+  if (!r?.survivors.length) return undefined;
+  const list = r.survivors
+    .slice(0, 5)
+    .map((s) => `pid ${s.pid} (${s.comm}, ${s.why})`)
+    .join(', ');
+  const more = r.survivors.length > 5 ? ` and ${r.survivors.length - 5} more` : '';
+  return `${r.survivors.length} process${r.survivors.length === 1 ? '' : 'es'} the plugin left behind could not be killed by the runner and ${r.survivors.length === 1 ? 'is' : 'are'} still running: ${list}${more}; kill ${r.survivors.length === 1 ? 'it' : 'them'} by hand (the host never would)`;
+}
