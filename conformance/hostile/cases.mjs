@@ -188,7 +188,6 @@ export const cases = [
     name: 'name-climbs-archive',
     issue: 'issue 15: --name with ../',
     what: '`test ARCHIVE --name ../../victim` (installed into the emulated host as that name)',
-    pending: PENDING('runner --name ../x: the host refusal ends the run with its temp folder left behind'),
     async setup(ctx) {
       const dir = await goodPlugin(ctx, 'namedarch');
       const file = await packFolder(dir, path.join(ctx.work, 'dist', 'namedarch-v1.0.0.tar.gz'));
@@ -237,7 +236,6 @@ export const cases = [
     name: 'host-purge-dot',
     issue: 'issue 15: host --provider .',
     what: '`host purge --provider .` (would delete every installed provider)',
-    pending: PENDING('host purge --provider . removes the providers folder'),
     async setup(ctx) {
       await victimTree(path.join(ctx.work, 'root', 'providers', 'keep'));
       return { argv: ['host', 'purge', '--provider', '.', '--root', 'root'], victims: ['work/root/providers/keep'] };
@@ -274,7 +272,6 @@ export const cases = [
     name: 'verify-pipe-path',
     issue: 'issue 15: pipes as archive paths',
     what: '`verify <(cat x.tar.gz)`: the archive is a pipe (/dev/fd/N), not a file',
-    pending: PENDING('verify on a pipe path: unexpected error ESPIPE (exit 70)'),
     async setup(ctx) {
       const dir = await goodPlugin(ctx, 'piped');
       await packFolder(dir, path.join(ctx.work, 'piped-v1.0.0.tar.gz'));
@@ -288,7 +285,6 @@ export const cases = [
     issue: 'issue 15: FIFOs as input files',
     what: '`pack` of a folder whose provider.json is a FIFO nobody writes',
     requires: ['mkfifo'],
-    pending: PENDING('pack blocks forever reading a FIFO provider.json'),
     async setup(ctx) {
       const dir = await goodPlugin(ctx, 'fifopack');
       await fsp.rm(path.join(dir, 'provider.json'));
@@ -301,7 +297,6 @@ export const cases = [
     issue: 'issue 15: FIFOs as input files',
     what: '`test` of a folder whose conformance.json is a FIFO nobody writes',
     requires: ['mkfifo'],
-    pending: PENDING('test blocks forever reading a FIFO conformance.json'),
     async setup(ctx) {
       const dir = await goodPlugin(ctx, 'fifotest');
       await fsp.rm(path.join(dir, 'conformance.json'));
@@ -314,7 +309,6 @@ export const cases = [
     issue: 'issue 15: deep lib/ folders',
     what: '`test` of a plugin whose lib/ is 5,000 folders deep (paths far past PATH_MAX)',
     requires: ['perl'],
-    pending: PENDING('test: unexpected error ENAMETOOLONG (exit 70) and its temp folder left behind'),
     async setup(ctx) {
       const dir = await goodPlugin(ctx, 'deeptest');
       await fsp.mkdir(path.join(dir, 'lib'), { recursive: true });
@@ -338,7 +332,6 @@ export const cases = [
     name: 'validate-dev-zero-file',
     issue: 'issue 15: endless input',
     what: '`validate plugin/help /dev/zero` (an endless file of NUL bytes)',
-    pending: PENDING('validate reads /dev/zero without a bound'),
     async setup() {
       return { argv: ['validate', 'plugin/help', '/dev/zero'] };
     },
@@ -347,7 +340,6 @@ export const cases = [
     name: 'validate-dev-zero-stdin',
     issue: 'issue 15: endless input',
     what: '`validate plugin/help - < /dev/zero` (endless stdin)',
-    pending: PENDING('validate reads /dev/zero without a bound'),
     async setup() {
       return { shell: 'bxk validate plugin/help - </dev/zero' };
     },

@@ -8,7 +8,7 @@ import { promises as fs, constants as fsc } from 'node:fs';
 import path from 'node:path';
 import { Host, initRoot, type HostResult } from '@bx-provider-kit/host';
 import { readDocumentFile, removeInside, type RuleId } from '@bx-provider-kit/schemas';
-import { DEFAULT_LIMITS } from '@bx-provider-kit/packer';
+import { DEFAULT_LIMITS, lengthProblem } from '@bx-provider-kit/packer';
 import type { HostRun, HostState } from './harness.js';
 import { sleep } from './pool.js';
 import { excerpt, show } from './text.js';
@@ -106,9 +106,14 @@ export async function installArchive(run: HostRun, root: string, name: string, f
 
 /**
  * Sizes what `copyIn` would copy, without following links, stopping at the archive bounds
- * (ARCH-LIMITS: what `pack` and `verify` allow); the reason it is too big, or undefined.
+ * (ARCH-LIMITS: what `pack` and `verify` allow) and at paths the host's tar would refuse once
+ * below `dest` (ARCH-FORMAT: PATH_MAX, NAME_MAX); the reason it cannot be copied, or undefined.
  */
-export async function overBounds(srcs: string[], limits: { maxEntries: number; maxBytes: number } = DEFAULT_LIMITS): Promise<string | undefined> {
+export async function overBounds(
+  srcs: string[],
+  limits: { maxEntries: number; maxBytes: number } = DEFAULT_LIMITS,
+  { base, dest }: { base?: string; dest?: string } = {},
+): Promise<string | undefined> {
   let entries = 0;
   let bytes = 0;
   const stack = [...srcs];
@@ -122,6 +127,11 @@ export async function overBounds(srcs: string[], limits: { maxEntries: number; m
     else if (!st.isDirectory() && !st.isSymbolicLink()) return `a FIFO, socket or device (${path.basename(f)}), which an archive may not hold (ARCH-SPECIAL)`;
     if (entries > limits.maxEntries) return `more than ${limits.maxEntries} files and folders, more than an archive may hold (ARCH-LIMITS)`;
     if (bytes > limits.maxBytes) return `more than ${Math.round(limits.maxBytes / 1048576)} MiB (${path.basename(f)} alone is ${st.size} bytes), more than an archive may hold (ARCH-LIMITS)`;
+    if (base !== undefined) {
+      const rel = path.relative(base, f);
+      const long = lengthProblem(dest === undefined ? rel : path.join(dest, rel), `${rel.slice(0, 40)}${rel.length > 40 ? '…' : ''}`);
+      if (long) return `a path too long to unpack: ${long} (ARCH-FORMAT)`;
+    }
     if (st.isDirectory()) for (const n of await fs.readdir(f).catch(() => [] as string[])) stack.push(path.join(f, n));
   }
   return undefined;
@@ -146,7 +156,7 @@ async function copyIn(run: HostRun, holder: string, limits = DEFAULT_LIMITS): Pr
     } catch {
       /* no or broken provider.json: PKG-* says so */
     }
-    const big = await overBounds(parts.map((p) => path.join(t.pluginDir!, p)), limits);
+    const big = await overBounds(parts.map((p) => path.join(t.pluginDir!, p)), limits, { base: t.pluginDir, dest: holder });
     if (big) return `the plugin folder's bin/, etc/, lib/ and files hold ${big}, so the runner does not copy it into the emulated host`;
     for (const part of parts) {
       const src = path.join(t.pluginDir, part);

@@ -11,4 +11,4 @@ export { shebangProblem, STOCK_INTERPRETERS, ENV_PROGRAMS } from './shebang.js';
 export { readManifest, manifestProblems, type ProviderManifest } from './manifest.js';
 export { isIgnoredName } from './ignore.js';
 export { DEFAULT_LIMITS } from './walk.js';
-export { LinkTree } from './paths.js';
+export { LinkTree, lengthProblem, PATH_MAX } from './paths.js';

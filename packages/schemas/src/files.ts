@@ -4,12 +4,15 @@
  * or eat its memory), and a folder is removed only when its real path is inside the folder the
  * caller owns (a name like `../../victim` must never reach `rm -r`).
  */
-import { constants as fsc, promises as fs, realpathSync } from 'node:fs';
+import { constants as fsc, promises as fs, realpathSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { KitError } from './errors.js';
 
 /** The most a settings or manifest document (conformance.json, provider.json) may weigh. */
 export const MAX_DOCUMENT_BYTES = 1024 * 1024;
+
+const kindOf = (st: Stats): string =>
+  st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : 'something else';
 
 /**
  * Reads a document a user points the kit at: only a regular file (never a FIFO, a device or a
@@ -29,8 +32,7 @@ export async function readDocumentFile(file: string, maxBytes: number = MAX_DOCU
   }
   try {
     const st = await fh.stat();
-    if (st.isDirectory()) throw new KitError(`cannot read ${file}: it is a folder`);
-    if (!st.isFile()) throw new KitError(`cannot read ${file}: not a regular file (a FIFO, socket or device); give a JSON file`);
+    if (!st.isFile()) throw new KitError(`cannot read ${file}: it is ${kindOf(st)}, not a regular file; give a JSON file`);
     if (st.size > maxBytes) throw new KitError(`cannot read ${file}: ${st.size} bytes, more than the ${maxBytes} a document may have`);
     // Read at most maxBytes + 1 (the file may grow while it is read).
     const buf = Buffer.alloc(Math.min(st.size, maxBytes) + 1);

@@ -61,7 +61,7 @@ describe('pack and verify: hostile input (issue 15)', function () {
       const r = run(['pack', p, '--out', path.join(dir, 'out-fifo')], dir, 30_000);
       expect(r.code, 'pack hung on the FIFO').to.equal(2);
       oneLine(r);
-      expect(r.stderr).to.match(/provider\.json is a FIFO, not a regular file/);
+      expect(r.stderr).to.match(/provider\.json: it is a FIFO, not a regular file/);
       expect(fs.existsSync(path.join(dir, 'out-fifo'))).to.equal(false);
       // the library check that reads the name from provider.json does not hang either
       expect((await checkPluginFolder(p, { name: 'hoster' })).map((f) => f.rule)).to.deep.equal([]);
@@ -74,13 +74,13 @@ describe('pack and verify: hostile input (issue 15)', function () {
       let r = run(['pack', p, '--out', path.join(dir, 'out-zero')], dir, 30_000);
       expect(r.code).to.equal(2);
       oneLine(r);
-      expect(r.stderr).to.match(/is a character device, not a regular file/);
+      expect(r.stderr).to.match(/it is a character device, not a regular file/);
       await fsp.rm(path.join(p, 'provider.json'));
       await fsp.writeFile(path.join(p, 'provider.json'), `{"name":"hoster","version":"1.0.0","description":"${'x'.repeat(2 * 1024 * 1024)}"}`);
       r = run(['pack', p, '--out', path.join(dir, 'out-zero')], dir, 30_000);
       expect(r.code).to.equal(2);
       oneLine(r);
-      expect(r.stderr).to.match(/is larger than 1048576 bytes/);
+      expect(r.stderr).to.match(/more than the 1048576/);
     });
   });
 
