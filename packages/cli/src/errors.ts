@@ -1,16 +1,8 @@
 /**
- * KitError for the CLI's own modules, without loading @bx-provider-kit/schemas (and ajv) at
- * start-up: `--help` and completion stay fast. Same shape as the schemas package's KitError;
- * runCli recognises either by name and exit code (isKitError), whichever copy threw it.
+ * KitError from the schemas package's light entry point (no ajv, no schemas loaded), so
+ * `--help` and completion stay fast while every package throws the one class.
  */
-export class KitError extends Error {
-  readonly exitCode: number;
-  constructor(message: string, exitCode = 2) {
-    super(message);
-    this.name = 'KitError';
-    this.exitCode = exitCode;
-  }
-}
+export { KitError } from '@bx-provider-kit/schemas/errors';
 
 /**
  * An error meant for a person (one line, an exit code), from this package or any other of the
