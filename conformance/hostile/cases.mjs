@@ -317,6 +317,30 @@ export const cases = [
     },
   },
   {
+    name: 'special-files-test',
+    issue: 'issue 15: FIFOs and sockets in a plugin folder',
+    what: '`test` of a plugin with a FIFO nobody writes in etc/ and a socket in lib/ (copying either into the emulated host would block or fail)',
+    requires: ['mkfifo', 'python3'],
+    async setup(ctx) {
+      const dir = await goodPlugin(ctx, 'specialtest');
+      await fsp.mkdir(path.join(dir, 'lib'), { recursive: true });
+      mkfifo(path.join(dir, 'etc', 'pipe'));
+      execFileSync('python3', ['-c', 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', path.join(dir, 'lib', 'sock')]);
+      return { argv: ['test', dir], expect: 'verdict' };
+    },
+  },
+  {
+    name: 'dev-zero-provider-json-test',
+    issue: 'issue 15: infinite inputs',
+    what: '`test` of a plugin folder whose provider.json is a link to /dev/zero',
+    async setup(ctx) {
+      const dir = await goodPlugin(ctx, 'zerotest');
+      await fsp.rm(path.join(dir, 'provider.json'));
+      await fsp.symlink('/dev/zero', path.join(dir, 'provider.json'));
+      return { argv: ['test', dir, '--name', 'zerotest'] };
+    },
+  },
+  {
     name: 'deep-lib-pack',
     issue: 'issue 15: deep lib/ folders',
     what: '`pack` of a plugin whose lib/ is 5,000 folders deep',

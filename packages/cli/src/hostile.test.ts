@@ -102,6 +102,7 @@ const REQUIREMENTS: Record<string, () => boolean> = {
   setsid: () => has('setsid') && existsSync('/proc/self/stat'),
   mkfifo: () => has('mkfifo'),
   perl: () => has('perl'),
+  python3: () => has('python3'),
   cgroup: cgroupWritable,
 };
 
