@@ -12,6 +12,8 @@ const AREA_TITLES: Record<RuleDef['area'], string> = {
   package: 'The plugin folder',
   archive: 'The archive',
   host: 'The host round trip',
+  api: 'When the API fails',
+  concurrency: 'Concurrent calls',
 };
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
