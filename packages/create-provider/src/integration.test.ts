@@ -68,7 +68,7 @@ for (const template of TEMPLATES) {
       const original = await fs.readFile(conf, 'utf8');
       try {
         api = await startMockApi({ delayMs: 800 });
-        await setConf(conf, { backend: 'http', api_url: api.url, api_token: api.token, api_timeout: '5' });
+        await setConf(conf, { backend: 'http', api_url: api.url, api_token: api.token });
         expectClean(await cli(['test', dir, '--allow-order'], { cwd: root, timeoutMs: 150_000 }), 'HTTP backend');
         expect(api.orders.size, 'the runner ordered through the API').to.be.greaterThan(0);
       } finally {
