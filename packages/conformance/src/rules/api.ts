@@ -133,7 +133,8 @@ export function judgeApiHelp(L: Ledger, probes: FaultCall[]): void {
 
 function noAnswer(L: Ledger, id: RuleId, f: FaultCall): boolean {
   if (f.call.answer && !didNotRun(f.call)) return false;
-  L.note(id, `${f.call.id} (${f.mode}) gave no answer to judge (API-TIME, API-OUTPUT)`);
+  // a skip reason shows only if no other probe of the rule was judged
+  L.skip(id, `${f.call.id} (${f.mode}) gave no answer to judge (see API-TIME, API-OUTPUT)`);
   return true;
 }
 
