@@ -14,6 +14,7 @@ interface Args {
   only?: string[];
   skip?: string[];
   timeout?: number;
+  parallel?: number;
   name?: string;
   bail?: boolean;
   force?: boolean;
@@ -55,6 +56,7 @@ export const testCommand: CommandModule<object, Args> = {
       .option('allow-order', { type: 'boolean', describe: 'Place orders (ORD-*, STAT-*, LIFE-*, HOST-ORDER*): ordering may cost money' })
       .option('only', { type: 'string', array: true, describe: 'Judge only these rules (ids or prefixes: OUT, HELP-STATUS, ARCH-)' })
       .option('skip', { type: 'string', array: true, describe: 'Report these rules as skipped (ids or prefixes)' })
+      .option('parallel', { type: 'number', describe: 'Calls (and, with --allow-order, orders) made at once by the CONC-* probes (default 4)' })
       .option('timeout', { type: 'number', describe: 'Hard budget per plugin call in seconds (default 10; RUN-TIMEOUT)' })
       .option('name', { type: 'string', describe: 'The provider NAME (default: provider.json, bin/, or the archive name)' })
       .option('bail', { type: 'boolean', describe: 'Stop after the first phase with a failed rule' })
@@ -65,6 +67,7 @@ export const testCommand: CommandModule<object, Args> = {
       .example('$0 test my-hoster-v1.2.0.tar.gz --allow-order --config my-hoster/conformance.json', 'Verify the archive, install it into an emulated host and test the installed copy')
       .example('$0 test ./my-hoster --reporter junit --output report.xml', 'JUnit XML for GitLab/GitHub test reports')
       .example('$0 test ./my-hoster --only OUT HELP --reporter tap', 'Only the output and help rules, as TAP')
+      .example('$0 test ./my-hoster --allow-order --skip API CONC', 'Without the API fault and concurrency probes (a quicker run)')
       .epilogue(
         'Exit 0 when no rule failed, 1 when one did, 2 for bad usage or an unreadable target. Settings come from conformance.json in the plugin folder ' +
           '(configId, allowOrder, env, callTimeoutMs, slowMs, lifecycleTimeoutMs, pollIntervalMs, skip); flags override them. ' +
@@ -77,6 +80,9 @@ export const testCommand: CommandModule<object, Args> = {
     // The runner is loaded when the command runs, so other commands start fast.
     const { runConformance, reporters } = await import('@bx-provider-kit/conformance');
     if (!(argv.reporter in reporters)) throw new KitError(`--reporter ${argv.reporter}: choose text, json, junit or tap`);
+    if (argv.parallel !== undefined && (!Number.isInteger(argv.parallel) || argv.parallel < 2 || argv.parallel > 32)) {
+      throw new KitError(`--parallel ${argv.parallel}: give how many calls the CONC-* probes make at once, a whole number from 2 to 32`);
+    }
     if (argv.timeout !== undefined && (!Number.isFinite(argv.timeout) || argv.timeout < 0.1 || argv.timeout > 600)) {
       throw new KitError(`--timeout ${argv.timeout}: give the hard budget per call in seconds, between 0.1 and 600`);
     }
@@ -111,6 +117,7 @@ export const testCommand: CommandModule<object, Args> = {
         callTimeoutMs: argv.timeout !== undefined ? Math.round(argv.timeout * 1000) : undefined,
         only: argv.only,
         skip: argv.skip,
+        ...(argv.parallel !== undefined ? { parallel: argv.parallel } : {}),
         bail: argv.bail,
         onProgress,
       });
