@@ -4,7 +4,8 @@
  *
  * Phases: target (targets.ts) and settings (settings.ts) → PKG-* / ARCH-* → the independent
  * calls, concurrently (help and configs twice, from the plugin folder, with an open stdin, and
- * the bad-argument probes) → the order lifecycle (lifecycle.ts) → the host round trip
+ * the bad-argument probes) → the order lifecycle (lifecycle.ts) → side by side, the API fault
+ * probes (api-probes.ts) and the concurrency probes (concurrency.ts) → the host round trip
  * (host-trip.ts). Calls go through the harness (harness.ts); every verdict comes from a judge
  * of rules/ and lands in the Ledger.
  */

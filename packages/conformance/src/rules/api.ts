@@ -71,7 +71,7 @@ export function judgeApi(L: Ledger, p: ApiProbes, budgets: { slowMs: number }): 
   // help is judged whether or not it calls the API (it should not); the others when they did.
   const judged = [...p.help, ...apiProbes.filter(reached)];
   for (const f of apiProbes.filter((x) => !reached(x))) {
-    for (const id of ['API-TIME', 'API-OUTPUT'] as const) L.note(id, `${f.call.id} (${f.mode}) reached no API, not judged`);
+    for (const id of ['API-TIME', 'API-OUTPUT'] as const) L.note(id, `${f.call.id} reached no API, not judged`);
   }
   judgeApiTime(L, judged, budgets.slowMs);
   judgeApiOutput(L, judged);
@@ -134,7 +134,7 @@ export function judgeApiHelp(L: Ledger, probes: FaultCall[]): void {
 function noAnswer(L: Ledger, id: RuleId, f: FaultCall): boolean {
   if (f.call.answer && !didNotRun(f.call)) return false;
   // a skip reason shows only if no other probe of the rule was judged
-  L.skip(id, `${f.call.id} (${f.mode}) gave no answer to judge (see API-TIME, API-OUTPUT)`);
+  L.skip(id, `${f.call.id} gave no answer to judge (see API-TIME, API-OUTPUT)`);
   return true;
 }
 
