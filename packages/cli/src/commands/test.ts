@@ -53,7 +53,7 @@ export const testCommand: CommandModule<object, Args> = {
       .option('config', { type: 'string', describe: 'A conformance.json to use instead of the one in the plugin folder' })
       .option('reporter', { alias: 'r', type: 'string', default: 'text', describe: 'Report format: text, json, junit or tap' })
       .option('output', { alias: 'o', type: 'string', describe: 'Write the report to FILE instead of stdout (a summary line still goes to stderr)' })
-      .option('allow-order', { type: 'boolean', describe: 'Place orders (ORD-*, STAT-*, LIFE-*, HOST-ORDER*): ordering may cost money' })
+      .option('allow-order', { type: 'boolean', describe: 'Place orders (ORD-*, STAT-*, LIFE-*, HOST-ORDER*; CONC-* place --parallel more, API-* one): ordering may cost money' })
       .option('only', { type: 'string', array: true, describe: 'Judge only these rules (ids or prefixes: OUT, HELP-STATUS, ARCH-)' })
       .option('skip', { type: 'string', array: true, describe: 'Report these rules as skipped (ids or prefixes)' })
       .option('parallel', { type: 'number', describe: 'Calls (and, with --allow-order, orders) made at once by the CONC-* probes (default 4)' })
