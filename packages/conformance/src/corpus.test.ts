@@ -10,6 +10,8 @@
  */
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { promises as fs, readdirSync, readFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -98,8 +100,18 @@ describe('the corpus (conformance/plugins): every case gives exactly its expecte
   let tmp = '';
   const reports = new Map<string, Report | Error>();
 
+  // The API of the api-* cases (BXK_CORPUS_API): any GET answers 200 {"ok": true}; their state
+  // stays in their sandbox. The runner's fault proxy stands between them and it (API-*).
+  const api = http.createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'Content-Type': 'application/json', Connection: 'close' });
+    res.end('{"ok": true}\n');
+  });
+
   before(async function () {
     if (!cases.length) this.skip();
+    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', () => resolve()));
+    const apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
     tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'bxk-'));
     const lim = limiter(Math.max(2, Math.min(6, os.cpus().length * 2)));
     await Promise.all(
@@ -118,7 +130,7 @@ describe('the corpus (conformance/plugins): every case gives exactly its expecte
           prep.then(() =>
             lim(async () => {
               try {
-                reports.set(key, await runConformance(target, { env: { BXK_TEST_MARK: marker }, ...(configFile ? { configFile } : {}) }));
+                reports.set(key, await runConformance(target, { env: { BXK_TEST_MARK: marker, BXK_CORPUS_API: apiUrl }, ...(configFile ? { configFile } : {}) }));
               } catch (e) {
                 reports.set(key, e as Error);
               }
@@ -130,6 +142,9 @@ describe('the corpus (conformance/plugins): every case gives exactly its expecte
   });
 
   after(async () => {
+    const closed = new Promise<void>((resolve) => (api.listening ? api.close(() => resolve()) : resolve()));
+    api.closeAllConnections();
+    await closed;
     if (tmp) await fs.rm(tmp, { recursive: true, force: true });
   });
 

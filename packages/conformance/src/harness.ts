@@ -72,6 +72,10 @@ export interface CallOptions {
   cwd?: 'empty' | 'plugin';
   stdin?: 'closed' | 'open';
   budgetMs?: number;
+  /** Extra environment over the run's (the fault proxy's variables, issue 13). */
+  env?: Record<string, string>;
+  /** The ledger the OUT/ERR/RUN judges of this call report to (default the run's): a probe judged by its own rules passes a scratch one. */
+  ledger?: Ledger;
 }
 
 export class Run implements HostRun {
@@ -142,7 +146,7 @@ export class Run implements HostRun {
       file: this.target.executable,
       args: argv,
       cwd,
-      env: this.env,
+      env: o.env ? { ...this.env, ...o.env } : this.env,
       timeoutMs: budgetMs,
       stdin: o.stdin ?? 'closed',
       tracker: this.tracker,
@@ -171,9 +175,10 @@ export class Run implements HostRun {
       `${id.padEnd(34)} ${String(rec.durationMs).padStart(6)} ms${res.timedOut ? '  TIMED OUT' : ''}${res.spawnError ? `  ${res.spawnError}` : ''}`,
     );
     const spawnWhy = res.spawnError ? await explainSpawnError(this.target.executable, res.spawnError) : undefined;
-    judgeRun(this.ledger, c, { slowMs: this.settings.slowMs, stdinProbe: o.stdin === 'open', spawnWhy });
-    judgeOutput(this.ledger, c);
-    judgeErrors(this.ledger, c);
+    const L = o.ledger ?? this.ledger;
+    judgeRun(L, c, { slowMs: this.settings.slowMs, stdinProbe: o.stdin === 'open', spawnWhy });
+    judgeOutput(L, c);
+    judgeErrors(L, c);
     return c;
   }
 }

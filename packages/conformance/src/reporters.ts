@@ -40,6 +40,8 @@ const AREA_TITLE: Record<RuleArea, string> = {
   package: 'the plugin folder',
   archive: 'the archive',
   host: 'the host round trip (bx-provider emulator)',
+  api: 'when the API fails (fault proxy)',
+  concurrency: 'concurrent calls',
 };
 
 const LABEL = { passed: 'PASS', failed: 'FAIL', warned: 'WARN', skipped: 'SKIP' } as const;

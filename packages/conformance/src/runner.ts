@@ -4,7 +4,8 @@
  *
  * Phases: target (targets.ts) and settings (settings.ts) → PKG-* / ARCH-* → the independent
  * calls, concurrently (help and configs twice, from the plugin folder, with an open stdin, and
- * the bad-argument probes) → the order lifecycle (lifecycle.ts) → the host round trip
+ * the bad-argument probes) → the order lifecycle (lifecycle.ts) → side by side, the API fault
+ * probes (api-probes.ts) and the concurrency probes (concurrency.ts) → the host round trip
  * (host-trip.ts). Calls go through the harness (harness.ts); every verdict comes from a judge
  * of rules/ and lands in the Ledger.
  */
@@ -16,6 +17,8 @@ import { answerKey, success, type Call } from './call.js';
 import type { ConformanceConfig } from './config.js';
 import { RUN_MARKER_VAR, Run, baseEnv } from './harness.js';
 import { hostRoundTrip } from './host-trip.js';
+import { runApiProbes } from './api-probes.js';
+import { runConcurrency } from './concurrency.js';
 import { LIFECYCLE_RULES, runLifecycle, stdinBudget, type LifecycleResult } from './lifecycle.js';
 import { limiter } from './pool.js';
 import { addMarker, describeSurvivors, releaseHandlers, removeMarker, type SweepResult } from './proc.js';
@@ -177,7 +180,7 @@ async function execute(run: Run, targetPath: string): Promise<void> {
   }
 
   // ---- independent calls, concurrently
-  if (!run.wants('OUT', 'ERR', 'HELP', 'CFG', 'RUN', 'ORD', 'STAT', 'LIFE', 'HOST')) return; // only PKG-*/ARCH-* asked for
+  if (!run.wants('OUT', 'ERR', 'HELP', 'CFG', 'RUN', 'ORD', 'STAT', 'LIFE', 'HOST', 'API', 'CONC')) return; // only PKG-*/ARCH-* asked for
   const lim = limiter(Math.max(1, run.opts.concurrency ?? 4));
   const allowOrder = settings.allowOrder;
   // The order probes place no order on a correct plugin, but a broken one might: only when the
@@ -257,6 +260,17 @@ async function execute(run: Run, targetPath: string): Promise<void> {
     skipAll(L, LIFECYCLE_RULES, NO_ORDER_REASON);
   } else if (run.wants('ORD', 'STAT', 'LIFE', 'HOST')) {
     lifecycle = await runLifecycle(run, configs, cfgIds);
+  }
+  if (run.shouldStop()) return;
+
+  // ---- issue 13: the API failing (fault proxy) and calls made at once, side by side
+  {
+    const configId = allowOrder ? lifecycle?.configId ?? settings.configId ?? cfgIds[0] : undefined;
+    const noOrderWhy = allowOrder ? 'no configuration to order (see the lifecycle rules)' : NO_ORDER_REASON;
+    await Promise.all([
+      run.wants('API') ? runApiProbes(run, { configId, noOrderWhy }) : undefined,
+      run.wants('CONC') ? runConcurrency(run, { help, configs, configId, noOrderWhy }) : undefined,
+    ]);
   }
   if (run.shouldStop()) return;
 

@@ -28,6 +28,10 @@ export interface RunOptions {
   bail?: boolean;
   /** Independent calls run at once (default 4). */
   concurrency?: number;
+  /** CONC-*: how many orders (and help, configs, order_status calls) are made at once (default 4, at least 2). */
+  parallel?: number;
+  /** API-*: the fault modes probed (default all four: refused, blackhole, slow, 503). */
+  faults?: ('refused' | 'blackhole' | 'slow' | '503')[];
   /** Live progress (one line per event). */
   onProgress?: (line: string) => void;
 }

@@ -16,6 +16,11 @@
  *                     404 {"error": "no such order"}
  *   anything else     404 / 405 {"error": "..."}
  *
+ * Faults, to rehearse by hand what the conformance runner's fault proxy plays (API-* rules):
+ * `fault` refused (the connection is reset), blackhole (never answered), slow (503 after
+ * `slowMs`), 503 (at once), on a share `failureRate` of the requests (default all of them);
+ * `latencyMs` delays every other answer.
+ *
  * An order is `pending` for the first tenth of `delayMs`, `provisioning` until `delayMs` has
  * passed, then `active` (or `failed` for a plan listed in `failPlans`). Address and password
  * are chosen when the order is created, so every later answer is the same.
@@ -43,9 +48,20 @@ export interface MockApiOptions {
   plans?: MockPlan[];
   /** Plan ids whose orders end `failed` instead of `active`. */
   failPlans?: string[];
+  /** Play this fault on a share `failureRate` of the requests (default every request). */
+  fault?: MockFault;
+  /** Share of the requests that get the fault, 0..1 (default 1 with `fault`; alone: 503). */
+  failureRate?: number;
+  /** Milliseconds every answer waits (default 0). */
+  latencyMs?: number;
+  /** How long `slow` waits before its 503 (default 5000). */
+  slowMs?: number;
   /** Called once per request, after the answer (for logs). */
   onRequest?: (line: { method: string; path: string; status: number; ms: number }) => void;
 }
+
+export const MOCK_FAULTS = ['refused', 'blackhole', 'slow', '503'] as const;
+export type MockFault = (typeof MOCK_FAULTS)[number];
 
 export interface MockOrder {
   id: string;
@@ -101,6 +117,23 @@ export async function startMockApi(options: MockApiOptions = {}): Promise<MockAp
   const delayMs = options.delayMs ?? 1500;
   if (!Number.isFinite(delayMs) || delayMs < 0) throw new KitError(`the order delay must be >= 0 ms, not ${delayMs}`);
   const plans = options.plans ?? DEFAULT_MOCK_PLANS;
+  const failureRate = options.failureRate ?? (options.fault ? 1 : 0);
+  if (!Number.isFinite(failureRate) || failureRate < 0 || failureRate > 1) throw new KitError(`the failure rate must be between 0 and 1, not ${failureRate}`);
+  const fault: MockFault | undefined = options.fault ?? (failureRate > 0 ? '503' : undefined);
+  if (fault && !MOCK_FAULTS.includes(fault)) throw new KitError(`--fault must be one of ${MOCK_FAULTS.join(', ')}, not "${fault}"`);
+  const latencyMs = options.latencyMs ?? 0;
+  const slowMs = options.slowMs ?? 5000;
+  for (const [k, v] of [['latency', latencyMs], ['slow delay', slowMs]] as const) {
+    if (!Number.isFinite(v) || v < 0) throw new KitError(`the ${k} must be >= 0 ms, not ${v}`);
+  }
+  const timers = new Set<NodeJS.Timeout>();
+  const later = (ms: number, fn: () => void) => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      fn();
+    }, ms);
+    timers.add(t);
+  };
   const failPlans = new Set(options.failPlans ?? []);
   const orders = new Map<string, MockOrder>();
   let served = 0;
@@ -124,7 +157,22 @@ export async function startMockApi(options: MockApiOptions = {}): Promise<MockAp
       else chunks.push(c);
     });
     req.on('error', () => res.destroy());
-    req.on('end', () => {
+    if (fault && Math.random() < failureRate) {
+      const log = (status: number) => options.onRequest?.({ method: req.method ?? '?', path, status, ms: Date.now() - started });
+      if (fault === 'refused') {
+        log(0);
+        req.socket.resetAndDestroy();
+        return;
+      }
+      if (fault === 'blackhole') return log(0); // never answered; close() drops the connection
+      req.resume();
+      const unavailable = () => send(503, { error: `service unavailable (mock-api --fault ${fault})` });
+      if (fault === 'slow') later(slowMs, unavailable);
+      else unavailable();
+      return;
+    }
+    req.on('end', () => (latencyMs ? later(latencyMs, answer) : answer()));
+    const answer = () => {
       if (tooBig) return send(413, { error: `request body over ${MAX_BODY} bytes` });
       if (req.headers.authorization !== `Bearer ${token}`) {
         return send(401, { error: req.headers.authorization ? 'invalid API token' : 'missing Authorization: Bearer token' });
@@ -186,7 +234,7 @@ export async function startMockApi(options: MockApiOptions = {}): Promise<MockAp
         return send(200, answer);
       }
       return send(404, { error: `no such endpoint: ${req.method} ${path} (try GET /plans, POST /orders, GET /orders/ID)` });
-    });
+    };
   });
   server.keepAliveTimeout = 1000;
 
@@ -206,6 +254,8 @@ export async function startMockApi(options: MockApiOptions = {}): Promise<MockAp
     requests: () => served,
     close: () =>
       new Promise<void>((resolve) => {
+        for (const t of timers) clearTimeout(t);
+        timers.clear();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

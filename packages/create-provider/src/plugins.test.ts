@@ -215,7 +215,7 @@ for (const template of TEMPLATES) {
         await setConf(conf, { backend: 'http', api_url: api.url, api_token: 'sesame-42', api_timeout: '5' });
       });
       after(async () => {
-        await setConf(conf, { backend: 'sandbox', api_url: 'http://127.0.0.1:8080', api_token: 'test-token', api_timeout: '8' });
+        await setConf(conf, { backend: 'sandbox', api_url: 'http://127.0.0.1:8080', api_token: 'test-token', api_timeout: '1' });
         await api?.close();
         for (const t of timers) clearInterval(t);
         for (const s of sockets) s.destroy();

@@ -18,7 +18,9 @@ export type RuleArea =
   | 'running'
   | 'package'
   | 'archive'
-  | 'host';
+  | 'host'
+  | 'api'
+  | 'concurrency';
 
 export interface RuleDef<Id extends string = string> {
   /** The id, verbatim from the host contract (fixtures/docs/host-contract.json). */
@@ -259,6 +261,42 @@ const CATALOGUE = [
   R('HOST-ORDER-TO-HOST', 'host', 'error', '`-a order_to_host` adds the finished server to the pool',
     'On `finished` the host adds `server` to the pool and marks the task complete.',
     'Fix the STAT-FINISHED findings.'),
+
+  // ---- API faults: the plugin's API fails (issue 13; probed through the runner's fault proxy) ----
+  R('API-HELP', 'api', 'error', '`help` still lists its options when the API fails',
+    'The host runs `help` before every action and reads an error (or no answer) as "supports nothing": while the API is down the provider shows every option 0 and every action is refused; a `help` that waits on the API blocks the web interface each time.',
+    'Answer `help` from the plugin itself, without calling the API.'),
+  R('API-CONFIGS', 'api', 'error', '`configs` answers an error object when the API fails',
+    'A success with no configurations (or a cached guess) makes the web interface offer nothing, or plans that cannot be ordered, with no word of why; the hoster never learns its API was down.',
+    'Turn every failed request (refused, timed out, a 5xx, not JSON) into {"error": 1, "error_message": "the API ... (why)"}.'),
+  R('API-ORDER', 'api', 'error', '`order` answers an error, never a task id, when the API fails',
+    'A task id for an order the API never received makes the host save a task that will never end: the web interface waits forever, or the plugin later reports a server that does not exist.',
+    'Return a task id only after the API confirmed the order; any failure is an error answer.'),
+  R('API-STATUS', 'api', 'error', '`order_status` answers an error or its last known `in_progress` when the API fails',
+    '`finished` without a server loses the order the hoster already billed (the host never adds a server); `status: "error"` tells the administrator the order failed while it is still being provisioned.',
+    'On a failed request answer an error object (or the last status the API gave); never "finished" or "error" without the API saying so.'),
+  R('API-RECOVERS', 'api', 'error', 'once the API is back, the same task still reaches its end',
+    'A task that stays broken after an outage (a cached failure, a lost task file) never reaches `finished`: the server is billed but never added to the pool.',
+    'Keep no failure state from a failed request: ask the API again on the next order_status.'),
+  R('API-TIME', 'api', 'error|warning', 'every call answers within the budgets when the API fails (error: hard, warning: soft)',
+    'The host has no timeout: a plugin waiting on a dead API (no timeout on its HTTP client, or a long one) blocks the web request, and the administrator\'s page, for as long as it waits.',
+    'Give every API request a short total timeout (connect and read; curl --max-time, urllib timeout plus an alarm, HTTP::Tiny timeout plus alarm, a stream context timeout), below the soft budget.'),
+  R('API-OUTPUT', 'api', 'error', 'every answer is one well-formed JSON object when the API fails',
+    'An uncaught exception printing HTML or a stack trace, a crash, or an error object without a positive `error` and an `error_message` makes the host die or report nothing: the web interface gets nothing.',
+    'Catch every failure of the API client and answer {"error": 1, "error_message": "..."}; send diagnostics to stderr or a log.'),
+  // ---- concurrency: two administrators, or a page reload, call the plugin at once (issue 13) ----
+  R('CONC-TASK-UNIQUE', 'concurrency', 'error', 'parallel orders get distinct, safe task ids',
+    'Two orders given the same task id share one task file on the host (the second truncates the first) and one of them is lost, though the hoster bills both.',
+    'Create task ids atomically: take them from the API, or from a counter under flock, or create the task file with O_EXCL/link(2) and retry on a clash; never "count the files + 1".'),
+  R('CONC-REACHES-END', 'concurrency', 'error', 'each of the parallel orders reaches its end',
+    'A task lost to a race (a read-modify-write of one shared state file, an overwritten task file) never reaches `finished`: the server is billed but never added.',
+    'Keep one file per task, written whole to a temporary name and renamed or linked into place; lock any shared file you must update.'),
+  R('CONC-STATUS', 'concurrency', 'error', 'parallel `order_status` calls on one task give complete, valid answers that never move back',
+    'A call that reads a state file while another rewrites it answers an error, nothing, or an older status: the web interface shows a failure or a task going back.',
+    'Never rewrite state in place: write a temporary file and rename(2) it over the old one; readers then see the old or the new file, never half of one.'),
+  R('CONC-REPEAT', 'concurrency', 'error|warning', 'repeated `help` and `configs` called at once answer the same (error: an error or no answer, warning: a different answer)',
+    'The host runs `help` before every action of every administrator: a `help` or `configs` that fails when called at once (a busy lock, a shared temp file) refuses the action or shows no plans.',
+    'Make help and configs read-only; never take an exclusive lock or write a fixed temp file in them.'),
 ];
 
 /** Every rule id of the catalogue, as a literal union: a mistyped id is a compile error. */

@@ -684,7 +684,9 @@ export interface Rule {
     | 'running'
     | 'package'
     | 'archive'
-    | 'host';
+    | 'host'
+    | 'api'
+    | 'concurrency';
   /**
    * What the rule asks of a plugin.
    */

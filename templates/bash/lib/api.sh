@@ -22,6 +22,10 @@
 #   backend_create_order PLAN    sets TASK_ID, or calls fail "why"
 #   backend_get_order TASK_ID    sets ORDER_STATUS (in_progress|finished|error), ORDER_SERVER,
 #                                ORDER_PASSWORD, ORDER_MESSAGE, or calls fail "why"
+#
+# Proxies: curl reads http_proxy (lower case only), https_proxy/HTTPS_PROXY, all_proxy/ALL_PROXY
+# and skips the hosts of no_proxy/NO_PROXY; it does not bypass 127.0.0.1 or localhost by itself.
+# The conformance runner's fault proxy (API-* rules) reaches the API this way.
 
 # api_request METHOD PATH [JSON_BODY]: sets API_STATUS (HTTP status) and parses the answer into
 # JSON/JSON_T; calls fail on network errors, timeouts and answers that are not JSON.

@@ -17,6 +17,11 @@
 # Settings from etc/{{name}}.conf: api_url, api_token, api_timeout (seconds; the web interface
 # waits for every call, keep it short). Core modules only: HTTP::Tiny and JSON::PP (https needs
 # IO::Socket::SSL, which a BitrixVM has).
+#
+# Proxies: HTTP::Tiny reads http_proxy, https_proxy and all_proxy (and the upper-case forms) and
+# skips the hosts of no_proxy; it does not bypass 127.0.0.1 or localhost by itself. (LWP reads
+# them only after $ua->env_proxy.) The conformance runner's fault proxy (API-* rules) reaches the
+# API this way.
 package HttpApi;
 use strict;
 use warnings;

@@ -19,7 +19,44 @@
  * Settings from etc/{{name}}.conf: api_url, api_token, api_timeout (seconds; the web interface
  * waits for every call, keep it short). Uses PHP's own HTTP streams (allow_url_fopen), so
  * neither the curl extension nor anything else has to be installed.
+ *
+ * Proxies: PHP streams read no proxy variable by themselves, so this adapter does what curl does:
+ * http_proxy (for http://), https_proxy/HTTPS_PROXY (for https://), else all_proxy/ALL_PROXY,
+ * unless the API's host is in no_proxy/NO_PROXY (as given: localhost is not bypassed by itself).
+ * HTTP_PROXY (upper case) is not read for http://, as curl does not (httpoxy). The conformance
+ * runner's fault proxy (API-* rules) reaches the API this way.
  */
+/** The proxy for $url from the environment ("tcp://host:port"), or null. */
+function http_api_proxy_for($url)
+{
+    $parts = parse_url($url);
+    $scheme = isset($parts['scheme']) ? strtolower($parts['scheme']) : 'http';
+    $host = isset($parts['host']) ? strtolower(trim($parts['host'], '[]')) : '';
+    $env = function ($name) {
+        $v = getenv($name);
+        return $v === false ? '' : trim($v);
+    };
+    $no = $env('no_proxy') !== '' ? $env('no_proxy') : $env('NO_PROXY');
+    foreach (preg_split('/[\s,]+/', $no, -1, PREG_SPLIT_NO_EMPTY) as $entry) {
+        $entry = strtolower(ltrim(preg_replace('/:\d+$/', '', $entry), '.'));
+        if ($entry === '*' || $host === $entry || substr($host, -strlen($entry) - 1) === ".$entry") {
+            return null;
+        }
+    }
+    $proxy = $scheme === 'https' ? ($env('https_proxy') !== '' ? $env('https_proxy') : $env('HTTPS_PROXY')) : $env('http_proxy');
+    if ($proxy === '') {
+        $proxy = $env('all_proxy') !== '' ? $env('all_proxy') : $env('ALL_PROXY');
+    }
+    if ($proxy === '') {
+        return null;
+    }
+    $p = parse_url(preg_match('#^[a-z][a-z0-9+.-]*://#i', $proxy) ? $proxy : "http://$proxy");
+    if (!$p || empty($p['host'])) {
+        throw new PluginError("cannot read the proxy setting \"$proxy\" (expected http://host:port)");
+    }
+    return 'tcp://' . $p['host'] . ':' . (isset($p['port']) ? $p['port'] : 1080);
+}
+
 class HttpApi
 {
     private $conf;
@@ -50,6 +87,11 @@ class HttpApi
             'ignore_errors' => true, // 4xx/5xx bodies still say why
             'follow_location' => 0,
         );
+        $proxy = http_api_proxy_for($url);
+        if ($proxy !== null) {
+            $http['proxy'] = $proxy;
+            $http['request_fulluri'] = strncasecmp($url, 'https:', 6) !== 0; // https goes through CONNECT
+        }
         if ($body !== null) {
             $http['content'] = json_encode($body);
             $headers[] = 'Content-Type: application/json';

@@ -16,6 +16,10 @@ REST API, which is also what `bx-provider-kit mock-api` serves for testing:
 
 Settings from etc/{{name}}.conf: api_url, api_token, api_timeout (seconds per request; the web
 interface waits for every call, keep it short). Standard library only (urllib, json).
+
+Proxies: urllib reads http_proxy/https_proxy (and HTTP_PROXY/HTTPS_PROXY) and skips the hosts of
+no_proxy/NO_PROXY; it does not bypass 127.0.0.1 or localhost by itself. The conformance runner's
+fault proxy (API-* rules) reaches the API this way. (requests also reads all_proxy.)
 """
 import json
 import signal

@@ -8,6 +8,10 @@ interface Args {
   token: string;
   'delay-ms': number;
   fail: string[];
+  fault?: string;
+  'failure-rate'?: number;
+  'latency-ms': number;
+  'slow-ms': number;
   quiet?: boolean;
 }
 
@@ -21,9 +25,15 @@ export const mockApiCommand: CommandModule<object, Args> = {
       .option('token', { type: 'string', default: 'test-token', describe: 'Bearer token every request must carry' })
       .option('delay-ms', { type: 'number', default: 1500, describe: 'Milliseconds from order to active' })
       .option('fail', { type: 'string', array: true, default: [] as string[], describe: 'Plan ids whose orders end failed' })
+      .option('fault', { type: 'string', choices: ['refused', 'blackhole', 'slow', '503'], describe: 'Play a failing API: reset connections, never answer, answer 503 late, or 503 at once' })
+      .option('failure-rate', { type: 'number', describe: 'Share of requests that fail, 0..1 (default 1 with --fault; alone: 503)' })
+      .option('latency-ms', { type: 'number', default: 0, describe: 'Milliseconds every answer waits' })
+      .option('slow-ms', { type: 'number', default: 5000, describe: 'How long --fault slow waits before its 503' })
       .option('quiet', { alias: 'q', type: 'boolean', describe: 'Do not log requests on stderr' })
       .example('$0 mock-api', 'http://127.0.0.1:8080, token test-token')
       .example('$0 mock-api --port 0 --delay-ms 200 --fail 3', 'A free port, fast orders, plan 3 always fails')
+      .example('$0 mock-api --fault blackhole', 'An API that accepts connections and never answers: does the plugin time out?')
+      .example('$0 mock-api --failure-rate 0.3 --latency-ms 800', '30% of requests answer 503, the others after 0.8 s')
       .epilogue(
         [
           'REST shape (Authorization: Bearer TOKEN on every request):',
@@ -46,6 +56,10 @@ export const mockApiCommand: CommandModule<object, Args> = {
       token: argv.token,
       delayMs: argv['delay-ms'],
       failPlans: argv.fail.map(String),
+      fault: argv.fault as 'refused' | 'blackhole' | 'slow' | '503' | undefined,
+      failureRate: argv['failure-rate'],
+      latencyMs: argv['latency-ms'],
+      slowMs: argv['slow-ms'],
       onRequest: argv.quiet
         ? undefined
         : ({ method, path, status, ms }) => {
@@ -54,7 +68,8 @@ export const mockApiCommand: CommandModule<object, Args> = {
           },
     });
     process.stdout.write(`${api.url}\n`);
-    process.stderr.write(`mock API on ${api.url} (token ${api.token}, orders active after ${argv['delay-ms']} ms); Ctrl-C to stop\n`);
+    const faulty = argv.fault || argv['failure-rate'] ? `; fault ${argv.fault ?? '503'} on ${Math.round((argv['failure-rate'] ?? 1) * 100)}% of requests` : '';
+    process.stderr.write(`mock API on ${api.url} (token ${api.token}, orders active after ${argv['delay-ms']} ms${faulty}); Ctrl-C to stop\n`);
     await new Promise<void>((resolve) => {
       const stop = () => {
         process.off('SIGINT', stop);

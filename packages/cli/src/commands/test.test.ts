@@ -134,6 +134,8 @@ describe('bx-provider-kit test', function () {
       [['test', path.join(tmp, 'missing')], /no such file or folder/],
       [['test', CORPUS + 'good-bash', '--timeout', '0'], /--timeout 0/],
       [['test', CORPUS + 'good-bash', '--timeout', 'abc'], /^bx-provider-kit: --timeout abc: give the hard budget per call in seconds/],
+      [['test', CORPUS + 'good-bash', '--parallel', 'abc'], /^bx-provider-kit: --parallel abc: give how many calls the CONC-\* probes make at once/],
+      [['test', CORPUS + 'good-bash', '--parallel', '1'], /--parallel 1: /],
       [['test', CORPUS + 'good-bash', '--timeout'], /^bx-provider-kit: Not enough arguments following: timeout$/],
       [['test', CORPUS + 'good-bash', '--reporter'], /^bx-provider-kit: Not enough arguments following: reporter$/],
       [['test', CORPUS + 'good-bash', '-o', 'json'], /^bx-provider-kit: --output json: -o\/--output names the report FILE here; for the format use --reporter json/],

@@ -14,6 +14,7 @@ interface Args {
   only?: string[];
   skip?: string[];
   timeout?: string;
+  parallel?: string;
   name?: string;
   bail?: boolean;
   force?: boolean;
@@ -80,6 +81,15 @@ export function parseTimeout(raw: string | undefined): number | undefined {
   const v = String(raw).trim();
   const n = /^\d+(\.\d+)?$|^\.\d+$/.test(v) ? Number(v) : NaN;
   if (!(n >= 0.1 && n <= 600)) throw new KitError(`--timeout ${raw}: give the hard budget per call in seconds, a number between 0.1 and 600 (e.g. --timeout 10)`);
+  return n;
+}
+
+/** --parallel as given: a whole number of calls from 2 to 32 (a string, so `abc` is named as typed, not NaN). */
+export function parseParallel(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const v = String(raw).trim();
+  const n = /^\d+$/.test(v) ? Number(v) : NaN;
+  if (!(n >= 2 && n <= 32)) throw new KitError(`--parallel ${raw}: give how many calls the CONC-* probes make at once, a whole number from 2 to 32 (e.g. --parallel 4)`);
   return n;
 }
 
@@ -154,9 +164,10 @@ export const testCommand: CommandModule<object, Args> = {
         describe: 'Report format: text, json, junit, tap, github (workflow commands; + job summary) or gitlab (Code Quality); NAME:FILE writes it to FILE; repeat for several',
       })
       .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'Write the report to FILE instead of stdout (a summary line still goes to stderr); the format is --reporter' })
-      .option('allow-order', { type: 'boolean', describe: 'Place orders (ORD-*, STAT-*, LIFE-*, HOST-ORDER*): ordering may cost money' })
+      .option('allow-order', { type: 'boolean', describe: 'Place orders (ORD-*, STAT-*, LIFE-*, HOST-ORDER*; CONC-* place --parallel more, API-* one): ordering may cost money' })
       .option('only', { type: 'string', array: true, describe: 'Judge only these rules (ids or prefixes: OUT, HELP-STATUS, ARCH-)' })
       .option('skip', { type: 'string', array: true, describe: 'Report these rules as skipped (ids or prefixes)' })
+      .option('parallel', { type: 'string', requiresArg: true, describe: 'Calls (and, with --allow-order, orders) made at once by the CONC-* probes, 2 to 32 (default 4)' })
       // a string, not a number: yargs would turn --timeout abc into NaN; parseTimeout names the value as given
       .option('timeout', { type: 'string', requiresArg: true, describe: 'Hard budget per plugin call in seconds, 0.1 to 600 (default 10; RUN-TIMEOUT)' })
       .option('name', { type: 'string', describe: 'The provider NAME (default: provider.json, bin/, or the archive name)' })
@@ -170,6 +181,7 @@ export const testCommand: CommandModule<object, Args> = {
       .example('$0 test ./my-hoster -r text -r junit:report.xml -r gitlab:gl-code-quality.json', 'The log for people, the files for CI, in one run')
       .example('$0 test ./my-hoster --reporter github --reporter text', 'In GitHub Actions: annotations on the files, a job summary, and the text log')
       .example('$0 test ./my-hoster --only OUT HELP --reporter tap', 'Only the output and help rules, as TAP 14')
+      .example('$0 test ./my-hoster --allow-order --skip API CONC', 'Without the API fault and concurrency probes (a quicker run)')
       .epilogue(
         'Exit 0 when no rule failed, 1 when one did, 2 for bad usage or an unreadable target. Settings come from conformance.json in the plugin folder ' +
           '(configId, allowOrder, env, callTimeoutMs, slowMs, lifecycleTimeoutMs, pollIntervalMs, skip); flags override them. ' +
@@ -183,6 +195,7 @@ export const testCommand: CommandModule<object, Args> = {
     if (Array.isArray(argv.reporter) && argv.reporter.length === 0) throw new KitError(`--reporter needs a format: ${CHOOSE}`);
     const specs = parseReporters(argv.reporter?.length ? argv.reporter.map(String) : ['text'], argv.output);
     const timeout = parseTimeout(argv.timeout);
+    const parallel = parseParallel(argv.parallel);
     for (const x of specs) {
       if (x.file === undefined) continue;
       const flag = argv.output === x.file ? '--output' : `--reporter ${x.name}:`;
@@ -221,6 +234,7 @@ export const testCommand: CommandModule<object, Args> = {
         callTimeoutMs: timeout !== undefined ? Math.round(timeout * 1000) : undefined,
         only: argv.only,
         skip: argv.skip,
+        ...(parallel !== undefined ? { parallel } : {}),
         bail: argv.bail,
         onProgress,
       });
