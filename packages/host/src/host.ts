@@ -587,9 +587,9 @@ class HostRun {
   }
 
   /**
-   * One plugin call as the host makes it (`open($ph, "$exec $opt |")`, read to EOF, `close`): it
-   * ends when its stdout ends and it has exited (process.ts runs it). stderr is the caller's on the real host: it is
-   * forwarded as it comes; once the call is over, a pipe still held open by a process the plugin
+   * One plugin call as the host makes it (`open($ph, "$exec $opt |")`, read to EOF, `close`),
+   * through the kit's process runner (process.ts): it ends when its stdout ends and it has
+   * exited. stderr is the caller's on the real host: it is forwarded as it comes; once the call is over, a pipe still held open by a process the plugin
    * left behind gets 200 ms, then the emulator stops reading it. Memory stays bounded: past
    * `cap` bytes on stdout the call is killed and `overflow` set; stderr past `cap` is forwarded,
    * not kept. With `callTimeoutMs`, the plugin runs in its own process group; past the budget the
