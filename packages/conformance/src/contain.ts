@@ -21,10 +21,9 @@
  * is gone; what is still alive (permission denied, or stuck in the kernel) is returned as a
  * survivor so the report can say so.
  */
-import childProcess from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmdirSync, writeFileSync } from 'node:fs';
-import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
+import { killGroup } from '@bx-provider-kit/host';
 
 /** One line of /proc/PID/stat, the fields the tracker uses. */
 export interface ProcInfo {
@@ -373,71 +372,7 @@ export function setActivateHook(f: () => void): void {
   onActivate = f;
 }
 
-// ---------------------------------------------------------------------------------------------
-// While a tracker is live, child_process.spawn is wrapped (and syncBuiltinESMExports makes ES
-// module imports see it), for two reasons:
-// - a call started through ProcessTracker.spawn (runProcess) is registered the moment the fork
-//   returns, before execa's own set-up, so even a plugin that forks and exits at once is seen;
-// - plugin calls this process starts without runProcess (the host emulator of the HOST-* round
-//   trip spawns them itself) carry the run marker in the environment they are given: such a
-//   call is started inside that run's cgroup and registered, as runProcess does.
-// Every other spawn goes through untouched; the wrapper is removed when no tracker is live.
-
-/** Marker variable -> value -> the tracker watching it. */
-const BY_MARKER = new Map<string, Map<string, ProcessTracker>>();
-/** The tracker whose `spawn` is running (the fork happens synchronously inside it). */
-let SPAWNING: ProcessTracker | undefined;
-let hooked: typeof childProcess.spawn | undefined;
-let unhooked: typeof childProcess.spawn | undefined;
-
-function trackerOfEnv(env: Record<string, string | undefined>): ProcessTracker | undefined {
-  for (const [name, values] of BY_MARKER) {
-    const v = env[name];
-    if (v !== undefined) {
-      const t = values.get(v);
-      if (t) return t;
-    }
-  }
-  return undefined;
-}
-
-function hookSpawn(): void {
-  if (hooked) return;
-  const original = childProcess.spawn;
-  const spawnInRun = function (this: unknown, ...args: unknown[]) {
-    const opts = (Array.isArray(args[1]) ? args[2] : args[1]) as { env?: Record<string, string | undefined>; cwd?: unknown } | undefined;
-    const start = () => (original as (...a: unknown[]) => childProcess.ChildProcess).apply(this, args);
-    // Inside ProcessTracker.spawn (runProcess): that tracker; else the run whose marker the call carries.
-    const t = SPAWNING ?? (opts?.env && typeof opts.env === 'object' ? trackerOfEnv(opts.env) : undefined);
-    if (!t) return start();
-    const child = SPAWNING ? start() : t.spawn(start);
-    // Registered the moment the fork returns: a plugin that is quick can be gone by the time
-    // the caller (execa) hands the pid back.
-    if (child.pid !== undefined) t.add(child.pid, typeof opts?.cwd === 'string' ? opts.cwd : undefined);
-    return child;
-  } as typeof childProcess.spawn;
-  unhooked = original;
-  hooked = spawnInRun;
-  childProcess.spawn = spawnInRun;
-  syncBuiltinESMExports();
-}
-
-function unhookSpawn(): void {
-  if (!hooked || BY_MARKER.size || LIVE_TRACKERS.size) return;
-  if (childProcess.spawn === hooked) {
-    childProcess.spawn = unhooked!;
-    syncBuiltinESMExports();
-  }
-  hooked = unhooked = undefined;
-}
-
-export function killGroup(pgid: number): void {
-  try {
-    process.kill(-pgid, 'SIGKILL');
-  } catch {
-    /* already gone */
-  }
-}
+export { killGroup };
 
 /**
  * The processes of one run: the calls' process groups (what `runProcess` registers), their
@@ -447,7 +382,6 @@ export class ProcessTracker {
   /** Process groups of the calls (each call's leader pid). */
   readonly groups = new Set<number>();
   private marker?: Buffer;
-  private markerVar?: [string, string];
   private dirs: string[] = [];
   private readonly useCgroup: boolean;
   private readonly pollMs: number;
@@ -478,8 +412,6 @@ export class ProcessTracker {
   watch(o: { marker?: string; dirs?: string[] }): void {
     if (o.marker) {
       this.marker = Buffer.from(`\0${o.marker}\0`);
-      const i = o.marker.indexOf('=');
-      this.markerVar = [o.marker.slice(0, i), o.marker.slice(i + 1)];
     }
     if (o.dirs) {
       this.dirs = o.dirs.map((d) => {
@@ -501,13 +433,6 @@ export class ProcessTracker {
   private activate(): void {
     LIVE_TRACKERS.add(this);
     onActivate();
-    if (this.markerVar) {
-      const [name, value] = this.markerVar;
-      let values = BY_MARKER.get(name);
-      if (!values) BY_MARKER.set(name, (values = new Map()));
-      if (!values.has(value)) values.set(value, this);
-    }
-    hookSpawn();
     if (!this.timer) {
       this.timer = setInterval(() => this.poll(), this.pollMs);
       this.timer.unref();
@@ -520,14 +445,14 @@ export class ProcessTracker {
   }
 
   /**
-   * Runs `start`, which must start one call synchronously (execa and child_process do), with
+   * Runs `start`, which must start one call synchronously (child_process.spawn does), with
    * this process inside the run's cgroup, so the call is born in it: nothing it forks, even in
    * its first microsecond, can be outside. Without a cgroup it just runs `start`.
    */
   spawn<T>(start: () => T): T {
     this.activate();
     const cg = this.cgroup();
-    if (!cg) return this.guarded(start);
+    if (!cg) return start();
     let inside = false;
     try {
       writeFileSync(path.join(cg.dir, 'cgroup.procs'), String(process.pid));
@@ -538,7 +463,7 @@ export class ProcessTracker {
       this.cg = null;
     }
     try {
-      return this.guarded(start);
+      return start();
     } finally {
       if (inside) {
         try {
@@ -550,18 +475,19 @@ export class ProcessTracker {
     }
   }
 
-  private guarded<T>(start: () => T): T {
-    const outer = SPAWNING;
-    SPAWNING = this;
-    try {
-      return start();
-    } finally {
-      SPAWNING = outer;
-    }
+  /**
+   * Starts one call with `spawn` (inside the run's cgroup when there is one) and registers its
+   * leader the moment the fork returns, working in `cwd`: a plugin that forks and exits at once
+   * is seen all the same. What the emulator (HostOptions.spawnWith) and runProcess pass.
+   */
+  spawnCall<T extends { pid?: number }>(start: () => T, cwd?: string): T {
+    const child = this.spawn(start);
+    if (child.pid !== undefined) this.add(child.pid, cwd);
+    return child;
   }
 
   /**
-   * Registers a call's leader (its pid is its process group and session: execa `detached`),
+   * Registers a call's leader (its pid is its process group and session: spawned `detached`),
    * started in `cwd`. Registering it again changes nothing.
    */
   add(pid: number, cwd?: string): void {
@@ -640,7 +566,8 @@ export class ProcessTracker {
         if (cp && cp.ppid === p.pid) this.record(cp, 'chain', false);
       }
     }
-    // Plugin calls this process starts without runProcess (the host emulator) carry the marker.
+    // A plugin call this process started without the run's tracker (an emulator given no
+    // spawnWith) still carries the marker.
     if (this.marker) {
       const self = readProc(process.pid);
       for (const c of childrenOf(process.pid, self?.threads ?? 2)) {
@@ -824,12 +751,6 @@ export class ProcessTracker {
     this.roots.clear();
     this.notOurs.clear();
     LIVE_TRACKERS.delete(this);
-    if (this.markerVar) {
-      const values = BY_MARKER.get(this.markerVar[0]);
-      if (values?.get(this.markerVar[1]) === this) values.delete(this.markerVar[1]);
-      if (values && !values.size) BY_MARKER.delete(this.markerVar[0]);
-    }
-    unhookSpawn();
     return { mechanism, killed: [...killed.values()], survivors, passes, ...(cgroupLeft ? { cgroupLeft } : {}) };
   }
 }

@@ -6,10 +6,11 @@
  */
 import { promises as fs, constants as fsc } from 'node:fs';
 import path from 'node:path';
-import { Host, initRoot, type HostResult } from '@bx-provider-kit/host';
+import { Host, initRoot, type HostOptions, type HostResult } from '@bx-provider-kit/host';
 import { readDocumentFile, removeInside, type RuleId } from '@bx-provider-kit/schemas';
 import { DEFAULT_LIMITS, lengthProblem } from '@bx-provider-kit/packer';
 import type { HostRun, HostState } from './harness.js';
+import type { ProcessTracker } from './contain.js';
 import { sleep } from './pool.js';
 import { excerpt, show } from './text.js';
 import { HOST_RULES, hostExcerpt, hostTaskId, judgeHostConfigs, judgeHostList, judgeHostOrder, judgeHostOrderStatus, judgeHostOrderToHost, judgeHostOrdersList, judgeHostStatus, said } from './rules/host.js';
@@ -21,6 +22,19 @@ const ORDER_RULES: readonly RuleId[] = ['HOST-ORDER', 'HOST-ORDER-STATUS', 'HOST
 const AFTER_ORDER: readonly RuleId[] = ['HOST-ORDER-STATUS', 'HOST-ORDERS-LIST', 'HOST-ORDER-TO-HOST'];
 /** What follows order_status: it requires the status the host passed through. */
 const AFTER_STATUS: readonly RuleId[] = ['HOST-ORDERS-LIST', 'HOST-ORDER-TO-HOST'];
+
+/** A run whose tracker (when it has one) follows the plugin calls the emulator makes. */
+type TripRun = HostRun & { tracker?: ProcessTracker };
+
+/**
+ * The emulated host of a run: each plugin call it makes is started inside the run's cgroup and
+ * registered with the run's tracker at fork time, as the runner's own calls are.
+ */
+function emulatedHost(run: TripRun, root: string): Host {
+  const tracker = run.tracker;
+  const spawnWith: HostOptions['spawnWith'] = tracker ? (start, call) => tracker.spawnCall(start, call.cwd) : undefined;
+  return new Host({ root, pool: true, spawnWith });
+}
 
 interface Ctx {
   help: { value: Record<string, unknown> } | { why: string };
@@ -84,10 +98,10 @@ async function isExecutable(file: string): Promise<boolean> {
 }
 
 /** `bx-provider -a install` of an archive into the emulated host at `root` (HOST-INSTALL). */
-export async function installArchive(run: HostRun, root: string, name: string, file: string): Promise<{ ok: boolean; message: string }> {
+export async function installArchive(run: TripRun, root: string, name: string, file: string): Promise<{ ok: boolean; message: string }> {
   const L = run.ledger;
   initRoot(root, { pool: true });
-  const host = new Host({ root, pool: true });
+  const host = emulatedHost(run, root);
   const { r, id } = await hostRun(run, host, { action: 'install', provider: name, archive: file });
   const exe = path.join(root, 'providers', name, 'bin', name);
   if (r.exitCode !== 0) {
@@ -174,13 +188,13 @@ async function copyIn(run: HostRun, holder: string, limits = DEFAULT_LIMITS): Pr
   return undefined;
 }
 
-export async function hostRoundTrip(run: HostRun, hs: HostState, ctx: Ctx): Promise<void> {
+export async function hostRoundTrip(run: TripRun, hs: HostState, ctx: Ctx): Promise<void> {
   const L = run.ledger;
   const t = run.target;
   const name = t.name;
   const root = hs.root;
   initRoot(root, { pool: true });
-  const host = new Host({ root, pool: true });
+  const host = emulatedHost(run, root);
   const holder = path.join(root, 'providers', name);
   if (t.kind !== 'archive') {
     const refused = await copyIn(run, holder);

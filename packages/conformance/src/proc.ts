@@ -1,14 +1,16 @@
 /**
- * Process containment: runs one plugin call as the host would (argv, never a shell), with a
- * hard time budget after which the whole process group is killed (grandchildren included),
+ * Process containment: runs one plugin call as the host would (argv, never a shell; the kit's
+ * one process runner, @bx-provider-kit/host's startProcess), with a hard time budget after which the whole process group is killed (grandchildren included),
  * stdout/stderr read up to a cap and then drained and discarded (memory stays bounded), and
  * every call tracked (contain.ts: cgroup, parent chain, group and session, run marker, run
  * folders) so that nothing is left running when the run ends, the process exits, or the user
  * presses Ctrl-C.
  */
-import { execa } from 'execa';
-import { promises as fs, readdirSync, readFileSync } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
+import { startProcess } from '@bx-provider-kit/host';
 import { ALL_GROUPS, killGroup, LIVE_TRACKERS, ProcessTracker, setActivateHook, type SweepResult } from './contain.js';
+
+export { groupAlive } from '@bx-provider-kit/host';
 
 export { cgroupAvailable, describeSurvivors, killGroup, ProcessTracker, type FoundBy, type SweepResult, type SweptProcess, type Survivor, type TrackerOptions } from './contain.js';
 
@@ -115,210 +117,50 @@ export function releaseHandlers(): void {
   process.removeListener('SIGHUP', onSignal);
 }
 
-/** A byte sink that keeps the first `cap` bytes and counts the rest. */
-class CappedSink {
-  private chunks: Buffer[] = [];
-  kept = 0;
-  total = 0;
-  constructor(private readonly cap: number) {}
-  push(chunk: Buffer): void {
-    this.total += chunk.length;
-    if (this.kept >= this.cap) return;
-    const room = this.cap - this.kept;
-    const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
-    this.chunks.push(Buffer.from(part));
-    this.kept += part.length;
-  }
-  get buffer(): Buffer {
-    return Buffer.concat(this.chunks, this.kept);
-  }
-  get truncated(): boolean {
-    return this.total > this.kept;
-  }
-}
-
-/** Is a live (not zombie) process still in this group? Reads /proc where it exists. */
-export function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-  } catch {
-    return false;
-  }
-  let pids: string[];
-  try {
-    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
-  } catch {
-    return true; // no /proc: the group exists
-  }
-  for (const p of pids) {
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(rest[2]) === pgid && rest[0] !== 'Z') return true;
-    } catch {
-      /* gone */
-    }
-  }
-  return false;
-}
-
 /**
  * Runs one call. Never throws for anything the plugin does: a start failure is reported in
- * `spawnError`, a hang as `timedOut`.
+ * `spawnError`, a hang as `timedOut`. The call is over when the leader exited and stdout
+ * reached EOF; stderr still open then gets 100 ms before the group is killed; after a kill,
+ * pipes held by a process that left the group are given up 1 s later.
  */
 export async function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
   const cap = spec.maxBytes ?? OUTPUT_CAP;
-  const argv = [spec.file, ...spec.args];
-  const out = new CappedSink(cap);
-  const err = new CappedSink(cap);
-  const t0 = performance.now();
-  const start = () =>
-    execa(spec.file, spec.args, {
-      cwd: spec.cwd,
-      env: spec.env,
-      extendEnv: false,
-      detached: true, // its own process group: kill(-pid) reaches grandchildren
-      cleanup: false, // we kill the group ourselves
-      stdin: 'pipe',
-      stdout: 'pipe',
-      stderr: 'pipe',
-      buffer: false,
-      reject: false,
-      encoding: 'buffer',
-      stripFinalNewline: false,
-      windowsHide: true,
-    });
-  // Started inside the run's cgroup when there is one (see ProcessTracker.spawn).
-  const sub = spec.tracker ? spec.tracker.spawn(start) : start();
-  const pid = sub.pid;
-  if (pid !== undefined) spec.tracker?.add(pid);
-  if (spec.stdin !== 'open') sub.stdin?.end();
-  // An open stdin that the plugin never reads must not make the runner crash with EPIPE.
-  sub.stdin?.on('error', () => {});
-
-  let exited = false;
-  let stdoutEnded = !sub.stdout;
-  let stderrEnded = !sub.stderr;
-  let exitCode: number | null = null;
-  let signal: string | null = null;
-  let timedOut = false;
-  let doneAt = 0;
-
-  let resolveDone!: () => void;
-  const done = new Promise<void>((r) => (resolveDone = r));
-  const check = () => {
-    if (exited && stdoutEnded && !doneAt) {
-      doneAt = performance.now();
-      resolveDone();
-    }
-  };
-  let cut = false;
-  sub.stdout?.on('data', (c: Buffer) => {
-    out.push(c);
-    if (out.truncated && !cut) {
-      // Over the cap: stop here (memory stays bounded, a runaway writer cannot hold the run).
-      cut = true;
-      if (pid !== undefined) killGroup(pid);
-      sub.stdout?.destroy();
-    }
-  });
-  sub.stderr?.on('data', (c: Buffer) => err.push(c));
-  sub.stdout?.on('error', () => {});
-  sub.stderr?.on('error', () => {});
-  sub.stdout?.on('close', () => {
-    stdoutEnded = true;
-    check();
-  });
-  sub.stderr?.on('close', () => {
-    stderrEnded = true;
-  });
-  let spawnError: string | undefined;
-  let spawnMessage: string | undefined;
-  sub.on('error', (e: NodeJS.ErrnoException) => {
-    if (pid === undefined || e.code) {
-      spawnError ??= e.code;
-      spawnMessage ??= e.message;
-    }
-  });
-  sub.on('exit', (code, sig) => {
-    exited = true;
-    exitCode = code;
-    signal = sig;
-    check();
-  });
-  const result = sub.then(
-    (r) => r,
-    (e) => e,
-  );
-
-  if (pid === undefined) {
-    // Could not start at all (ENOENT, EACCES...): execa resolves with the error.
-    const r = (await result) as { code?: string; message?: string; originalMessage?: string };
-    return {
-      argv,
-      stdout: Buffer.alloc(0),
-      stderr: Buffer.alloc(0),
-      stdoutBytes: 0,
-      stderrBytes: 0,
-      stdoutTruncated: false,
-      stderrTruncated: false,
-      exitCode: null,
-      signal: null,
-      timedOut: false,
-      stdoutHeld: false,
-      cut: false,
-      spawnError: spawnError ?? r.code ?? 'ESPAWN',
-      spawnMessage: spawnMessage ?? r.originalMessage ?? r.message,
-      durationMs: performance.now() - t0,
-    };
-  }
-
-  let timer: NodeJS.Timeout | undefined;
-  const budget = new Promise<void>((r) => {
-    timer = setTimeout(r, Math.max(1, spec.timeoutMs));
-  });
-  await Promise.race([done, budget]);
-  clearTimeout(timer);
-  spec.tracker?.ended(pid);
-  let stdoutHeld = false;
-  if (!doneAt) {
-    timedOut = true;
-    stdoutHeld = exited && !stdoutEnded;
-    doneAt = performance.now();
-    killGroup(pid);
-  } else if (!stderrEnded) {
+  const tracker = spec.tracker;
+  const r = await startProcess({
+    file: spec.file,
+    args: spec.args,
+    cwd: spec.cwd,
+    env: spec.env,
+    stdin: spec.stdin === 'open' ? 'open' : 'closed',
+    group: true, // its own process group: kill(-pid) reaches grandchildren
+    stdoutCap: cap,
+    stderrCap: cap,
+    timeoutMs: spec.timeoutMs,
     // The host does not wait for stderr (it is the caller's): give it a moment, then cut.
-    await Promise.race([new Promise((r) => sub.stderr?.once('close', r)), new Promise((r) => setTimeout(r, 100))]);
-    if (!stderrEnded) killGroup(pid);
-  }
-  // A process that escaped the group (setsid) may still hold a pipe: never wait on it for long.
-  const settled = await Promise.race([result.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1000).unref())]);
-  if (!settled) {
-    sub.stdout?.destroy();
-    sub.stderr?.destroy();
-    sub.stdin?.destroy();
-  }
-  if (timedOut && !exited) {
-    exitCode = null;
-    signal = 'SIGKILL';
-  }
+    stderrGraceMs: 100,
+    killHeldStderr: true,
+    // A process that escaped the group (setsid) may still hold a pipe: never wait on it for long.
+    giveUpMs: 1000,
+    // Started inside the run's cgroup when there is one, and registered at fork time.
+    spawnWith: tracker ? (start, call) => tracker.spawnCall(start, call.cwd) : undefined,
+    onOver: (pid) => tracker?.ended(pid),
+  }).result;
   return {
-    argv,
-    stdout: out.buffer,
-    stderr: err.buffer,
-    stdoutBytes: out.total,
-    stderrBytes: err.total,
-    stdoutTruncated: out.truncated,
-    stderrTruncated: err.truncated,
-    exitCode,
-    signal,
-    timedOut,
-    stdoutHeld,
-    cut,
-    spawnError,
-    spawnMessage,
-    durationMs: doneAt - t0,
+    argv: r.argv,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    stdoutBytes: r.stdoutBytes,
+    stderrBytes: r.stderrBytes,
+    stdoutTruncated: r.stdoutTruncated,
+    stderrTruncated: r.stderrTruncated,
+    exitCode: r.exitCode,
+    signal: r.signal,
+    timedOut: r.timedOut,
+    stdoutHeld: r.stdoutHeld,
+    cut: r.cut,
+    spawnError: r.spawnError,
+    spawnMessage: r.spawnMessage,
+    durationMs: r.durationMs,
   };
 }
 

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { KitError, isRealInside, realPathOf } from '@bx-provider-kit/schemas';
 import { extractArchive, verifyArchive } from '@bx-provider-kit/packer';
 import {
@@ -21,6 +20,8 @@ import {
 } from './perl.js';
 import { planShellLine, type Segment } from './shell.js';
 import { addPoolHost, hasPool, poolFile, writePool } from './pool.js';
+import { CappedSink, startProcess, type RunningProcess, type SpawnedCall } from './process.js';
+import type { ChildProcess } from 'node:child_process';
 
 /** The actions bx-provider accepts with `-a` (`pool` is accepted, then answered "Unknown action"). */
 export const HOST_ACTIONS = ['status', 'list', 'install', 'uninstall', 'pool', 'configs', 'order', 'orders_list', 'order_status', 'order_to_host'] as const;
@@ -31,6 +32,12 @@ export interface HostOptions {
   root: string;
   /** Whether a root this Host creates gets a server pool (default true). Existing roots keep theirs. */
   pool?: boolean;
+  /**
+   * Wraps each plugin call's spawn, which it must call synchronously and return: e.g. a
+   * conformance run's tracker starts the call inside the run's cgroup and registers it at fork
+   * time (`(start, call) => tracker.spawnCall(start, call.cwd)`). Default: just spawn.
+   */
+  spawnWith?: (start: () => ChildProcess, call: SpawnedCall) => ChildProcess;
 }
 
 export interface RunOptions {
@@ -116,37 +123,6 @@ export interface HostResult {
 /** Default of `maxOutputBytes`: 16 MiB kept of a plugin call's stdout, and of stderr. */
 export const OUTPUT_CAP_BYTES = 16 * 1024 * 1024;
 
-/** Keeps the first `cap` bytes pushed, counts the rest. */
-class CappedSink {
-  private readonly chunks: Buffer[] = [];
-  kept = 0;
-  total = 0;
-  constructor(readonly cap: number) {}
-  get truncated(): boolean {
-    return this.total > this.cap;
-  }
-  push(b: Buffer): void {
-    this.total += b.length;
-    const room = this.cap - this.kept;
-    if (room <= 0) return;
-    const k = b.length <= room ? b : b.subarray(0, room);
-    this.chunks.push(k);
-    this.kept += k.length;
-  }
-  /** Adds bytes past the cap (a kit note saying what was left out). */
-  append(b: Buffer): void {
-    this.chunks.push(b);
-  }
-  /** Whether what is kept ends a line (or is empty). */
-  get endsLine(): boolean {
-    const last = this.chunks[this.chunks.length - 1];
-    return !last || last[last.length - 1] === 0x0a;
-  }
-  get buffer(): Buffer {
-    return Buffer.concat(this.chunks);
-  }
-}
-
 const sizeText = (n: number) => (n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : `${n} bytes`);
 
 /** The real host died (Perl `die`): nothing more on stdout, the message on stderr, exit 255 or a stale errno. */
@@ -197,7 +173,7 @@ class TimedOut extends Error {
 export const MAX_CALL_TIMEOUT_MS = 2 ** 31 - 1;
 
 /** Plugin calls running now, in any Host of this process: what killPluginCalls() ends. */
-const live = new Set<{ pid: number; group: boolean }>();
+const live = new Set<RunningProcess>();
 
 /**
  * Kills every plugin call still running (its whole process group where it has one), e.g. from
@@ -205,15 +181,8 @@ const live = new Set<{ pid: number; group: boolean }>();
  * Returns how many calls it killed.
  */
 export function killPluginCalls(): number {
-  let n = 0;
-  for (const c of live) {
-    n++;
-    try {
-      process.kill(c.group ? -c.pid : c.pid, 'SIGKILL');
-    } catch {
-      /* gone already */
-    }
-  }
+  const n = live.size;
+  for (const c of live) c.kill();
   live.clear();
   return n;
 }
@@ -397,11 +366,13 @@ const OUTSIDE_RULES = new Set(['ARCH-ABSOLUTE', 'ARCH-TRAVERSAL', 'ARCH-LINK', '
 export class Host {
   readonly root: string;
   private readonly pool: boolean;
+  private readonly spawnWith: HostOptions['spawnWith'];
 
   constructor(opts: HostOptions) {
     if (!opts || typeof opts.root !== 'string' || !opts.root) throw new KitError('new Host({ root }) needs the folder standing for /opt/webdir');
     this.root = path.resolve(opts.root);
     this.pool = opts.pool ?? true;
+    this.spawnWith = opts.spawnWith;
   }
 
   /** Whether this root has a server pool (ROOT/pool/hosts.json). */
@@ -422,7 +393,7 @@ export class Host {
       throw new KitError(`callTimeoutMs must be a whole number of milliseconds from 1 to ${MAX_CALL_TIMEOUT_MS} (about 24 days), not ${String(t)}`);
     }
     initRoot(this.root, { pool: this.pool });
-    return new HostRun(this.root, opts).run();
+    return new HostRun(this.root, opts, this.spawnWith).run();
   }
 }
 
@@ -505,6 +476,7 @@ class HostRun {
   constructor(
     readonly root: string,
     readonly o: RunOptions,
+    private readonly spawnWith?: HostOptions['spawnWith'],
   ) {
     this.base = path.join(root, 'providers');
     this.lib = path.join(root, 'lib');
@@ -615,172 +587,59 @@ class HostRun {
   }
 
   /**
-   * One plugin call as the host makes it (`open($ph, "$exec $opt |")`, read to EOF, `close`): it
-   * ends when its stdout ends and it has exited. stderr is the caller's on the real host: it is
-   * forwarded as it comes; once the call is over, a pipe still held open by a process the plugin
+   * One plugin call as the host makes it (`open($ph, "$exec $opt |")`, read to EOF, `close`),
+   * through the kit's process runner (process.ts): it ends when its stdout ends and it has
+   * exited. stderr is the caller's on the real host: it is forwarded as it comes; once the call is over, a pipe still held open by a process the plugin
    * left behind gets 200 ms, then the emulator stops reading it. Memory stays bounded: past
    * `cap` bytes on stdout the call is killed and `overflow` set; stderr past `cap` is forwarded,
    * not kept. With `callTimeoutMs`, the plugin runs in its own process group; past the budget the
    * group is killed and, 250 ms later, pipes still held (by a process that left the group, e.g.
    * with setsid) are abandoned: the call returns marked `timedOut` (and the run stops, exit 2).
    */
-  private spawnPlugin(words: string[]): Promise<{ stdout: Buffer; overflow: boolean; timedOut: boolean }> {
+  private async spawnPlugin(words: string[]): Promise<{ stdout: Buffer; overflow: boolean; timedOut: boolean }> {
     const [file, ...args] = words;
     const started = Date.now();
     const timeout = this.o.callTimeoutMs;
-    const cap = this.cap;
-    return new Promise((resolve) => {
-      const out = new CappedSink(cap);
-      const err = new CappedSink(cap);
-      let timedOut = false;
-      let overflow = false;
-      let settled = false;
-      let exited = false;
-      let outEnded = false;
-      let errEnded = false;
-      let exitCode: number | null = null;
-      let signal: string | null = null;
-      const timers: NodeJS.Timeout[] = [];
-      const later = (ms: number, f: () => void) => timers.push(setTimeout(f, ms));
-      let child: ChildProcess | undefined;
-      let entry: { pid: number; group: boolean } | undefined;
-      // its own process group, so a kill (timeout, overflow, a signal to the kit) reaches its
-      // children too; not when it shares the caller's terminal, where it must stay in the
-      // foreground group to read it (and Ctrl-C reaches it directly)
-      const detached = timeout !== undefined || !(this.o.stdin === 'inherit' && process.stdin.isTTY);
-      const finish = (code?: number | null) => {
-        if (settled) return;
-        settled = true;
-        timers.forEach((t) => clearTimeout(t));
-        if (code !== undefined) exitCode = code;
-        else if (!exited && (timedOut || overflow)) signal = 'SIGKILL';
-        // never wait on a pipe held by a process out of reach
-        child?.stdout?.destroy();
-        child?.stderr?.destroy();
-        const stdout = out.buffer;
-        this.calls.push({
-          argv: [file, ...args],
-          stdout: stdout.toString('utf8'),
-          stderr: err.buffer.toString('utf8'),
-          exitCode,
-          signal,
-          durationMs: Date.now() - started,
-          timedOut,
-          stdoutTruncated: out.truncated,
-          stderrTruncated: err.truncated,
-        });
-        if (entry) live.delete(entry);
-        resolve({ stdout, overflow, timedOut });
-      };
-      const spawnFailed = (code: string | undefined) => {
-        // what /bin/sh prints when it cannot run the first word
-        const denied = code === 'EACCES' || code === 'EISDIR';
-        const msg = Buffer.from(`sh: 1: ${file}: ${denied ? 'Permission denied' : 'not found'}\n`);
-        this.stderr(msg);
-        err.push(msg);
-        finish(code === 'EACCES' ? 126 : 127);
-      };
-      const killAll = () => {
-        const pid = child?.pid;
-        if (pid === undefined) return;
-        if (detached) {
-          try {
-            process.kill(-pid, 'SIGKILL'); // the whole group (detached below), whether the plugin exited or not
-          } catch {
-            /* the group is gone */
-          }
-        }
-        if (!exited) child?.kill('SIGKILL');
-      };
-      // stderr held back for a slow reader (back-pressure) is still read after the call is over,
-      // for up to 5 s; then, as for a pipe a leftover process holds, the emulator stops reading
-      let errPaused = false;
-      let graceAfterResume = false;
-      let overAt = 0;
-      const grace = () =>
-        later(200, () => {
-          if (errPaused && Date.now() - overAt < 5000) graceAfterResume = true;
-          else finish();
-        });
-      const check = () => {
-        if (settled || !exited || !outEnded) return;
-        if (errEnded) finish();
-        else {
-          overAt = Date.now();
-          grace();
-        }
-      };
-      try {
-        child = spawn(file, args, {
-          cwd: this.cwd,
-          env: this.o.env ?? process.env,
-          stdio: [this.o.stdin ?? 'ignore', 'pipe', 'pipe'],
-          detached,
-        });
-        if (child.pid !== undefined) live.add((entry = { pid: child.pid, group: detached }));
-      } catch (e) {
-        spawnFailed((e as NodeJS.ErrnoException).code);
-        return;
-      }
-      const c = child;
-      c.stdout!.on('data', (b: Buffer) => {
-        if (settled) return;
-        out.push(b);
-        if (out.truncated) {
-          overflow = true;
-          killAll();
-          finish();
-        }
-      });
-      c.stderr!.on('data', (b: Buffer) => {
-        if (settled) return;
-        err.push(b);
-        const wait = this.stderr(b);
-        if (wait) {
-          // back-pressure: the plugin blocks on its stderr as it would on a slow terminal
-          c.stderr!.pause();
-          errPaused = true;
-          const resume = () => {
-            errPaused = false;
-            if (settled) return;
-            c.stderr!.resume();
-            if (graceAfterResume) {
-              graceAfterResume = false;
-              grace();
-            }
-          };
-          void wait.then(resume, resume);
-        }
-      });
-      c.stdout!.on('error', () => {});
-      c.stderr!.on('error', () => {});
-      c.stdout!.on('close', () => {
-        outEnded = true;
-        check();
-      });
-      c.stderr!.on('close', () => {
-        errEnded = true;
-        check();
-      });
-      c.on('exit', (code, sig) => {
-        exited = true;
-        exitCode = code;
-        signal = sig;
-        check();
-      });
-      c.on('error', (e: NodeJS.ErrnoException) => {
-        if (c.pid === undefined) spawnFailed(e.code); // could not start (a failed kill also lands here: ignored)
-      });
-      if (timeout !== undefined) {
-        later(timeout, () => {
-          if (exited && outEnded) return; // over from the host's view; only stderr's grace is running
-          timedOut = true;
-          killAll();
-          // what is still in the pipes arrives in a moment; a pipe held outside the group never ends
-          later(250, () => finish());
-        });
-      }
+    const h = startProcess({
+      file,
+      args,
+      cwd: this.cwd,
+      env: this.o.env ?? process.env,
+      stdin: this.o.stdin ?? 'ignore',
+      stdoutCap: this.cap,
+      onStderr: (b) => this.stderr(b),
+      timeoutMs: timeout,
+      stderrGraceMs: 200,
+      giveUpMs: 250,
+      returnOnCut: true,
+      spawnWith: this.spawnWith,
     });
+    live.add(h);
+    const r = await h.result;
+    live.delete(h);
+    let stderr = r.stderr;
+    let exitCode = r.exitCode;
+    if (r.spawnError !== undefined) {
+      // what /bin/sh prints when it cannot run the first word
+      const code = r.spawnError;
+      const denied = code === 'EACCES' || code === 'EISDIR';
+      const msg = Buffer.from(`sh: 1: ${file}: ${denied ? 'Permission denied' : 'not found'}\n`);
+      this.stderr(msg);
+      stderr = Buffer.concat([stderr, msg]);
+      exitCode = code === 'EACCES' ? 126 : 127;
+    }
+    this.calls.push({
+      argv: [file, ...args],
+      stdout: r.stdout.toString('utf8'),
+      stderr: stderr.toString('utf8'),
+      exitCode,
+      signal: r.signal,
+      durationMs: Date.now() - started,
+      timedOut: r.timedOut,
+      stdoutTruncated: r.stdoutTruncated,
+      stderrTruncated: r.stderrTruncated,
+    });
+    return { stdout: r.stdout, overflow: r.cut, timedOut: r.timedOut };
   }
 
   // ---- actions (bxProvider.pm / bxProviders.pm) -------------------------------------------

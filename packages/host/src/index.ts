@@ -8,3 +8,5 @@ export type { PoolHost, PoolInventory } from './pool.js';
 export { planShellLine } from './shell.js';
 export type { Segment, ShellPlan } from './shell.js';
 export { decodeJsonPP, encodeJsonPP } from './perl.js';
+export { startProcess, killGroup, groupAlive, CappedSink } from './process.js';
+export type { ProcessOptions, ProcessOutcome, RunningProcess, SpawnedCall } from './process.js';
