@@ -1,6 +1,6 @@
 /**
  * The conformance runner: runs a plugin as the host does and judges every rule of
- * host-contract.md §5 that applies to the target.
+ * host contract §5 (docs/rules.md) that applies to the target.
  *
  * Phases: target (targets.ts) and settings (settings.ts) → PKG-* / ARCH-* → the independent
  * calls, concurrently (help and configs twice, from the plugin folder, with an open stdin, and

@@ -1,4 +1,4 @@
-/** Assertions shared by the emulator's tests: transcripts of host-observed.md vs a run. */
+/** Assertions shared by the emulator's tests: the recorded host runs (packages/schemas/fixtures/host-9.0.9) vs a run. */
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';

@@ -1,5 +1,5 @@
 /**
- * The emulator against host-observed.md: one `describe` per transcript section, real probe
+ * The emulator against the recorded host runs (packages/schemas/fixtures/host-9.0.9): one `describe` per transcript section, real probe
  * plugins (bash), real archives, comparing parsed JSON, exact plain text, exit codes and files.
  * "/opt/webdir" in the transcripts stands for the emulator's root.
  */
@@ -12,7 +12,7 @@ import { ALL_OPTS, NO_OPTS, cleanup, env, expectDie, expectJson, expectPlain, pr
 
 after(cleanup);
 
-describe('host emulator (host-observed.md)', function () {
+describe('host emulator (the recorded host runs)', function () {
   this.timeout(60000);
 
   describe('G – general behaviour', () => {

@@ -1,6 +1,6 @@
 /**
  * Probe plugins for the emulator's tests: a bash script that logs its argv and cwd to
- * HOLDER/calls.log (as the probes behind host-observed.md did) and prints the exact bytes stored
+ * HOLDER/calls.log (as the probes behind the recorded host runs did) and prints the exact bytes stored
  * in HOLDER/answers/ACTION (or ACTION.1, ACTION.2, ... on successive calls).
  */
 import fs from 'node:fs';
