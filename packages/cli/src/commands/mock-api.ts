@@ -1,17 +1,17 @@
 import type { CommandModule } from 'yargs';
-import { KitError } from '../errors.js';
+import { numberArg } from '../args.js';
 import { paint, useColor } from '../tty.js';
 
 interface Args {
-  port: number;
+  port: string;
   host: string;
   token: string;
-  'delay-ms': number;
+  'delay-ms': string;
   fail: string[];
   fault?: string;
-  'failure-rate'?: number;
-  'latency-ms': number;
-  'slow-ms': number;
+  'failure-rate'?: string;
+  'latency-ms': string;
+  'slow-ms': string;
   quiet?: boolean;
 }
 
@@ -20,15 +20,15 @@ export const mockApiCommand: CommandModule<object, Args> = {
   describe: "Serve a mock of the REST API the templates' HTTP backends call (loopback only)",
   builder: (y) =>
     y
-      .option('port', { alias: 'p', type: 'number', default: 8080, describe: 'TCP port (0 picks a free one)' })
+      .option('port', { alias: 'p', type: 'string', default: '8080', describe: 'TCP port (0 picks a free one)' })
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'Loopback address: 127.0.0.1, ::1 or localhost' })
       .option('token', { type: 'string', default: 'test-token', describe: 'Bearer token every request must carry' })
-      .option('delay-ms', { type: 'number', default: 1500, describe: 'Milliseconds from order to active' })
+      .option('delay-ms', { type: 'string', default: '1500', describe: 'Milliseconds from order to active' })
       .option('fail', { type: 'string', array: true, default: [] as string[], describe: 'Plan ids whose orders end failed' })
       .option('fault', { type: 'string', choices: ['refused', 'blackhole', 'slow', '503'], describe: 'Play a failing API: reset connections, never answer, answer 503 late, or 503 at once' })
-      .option('failure-rate', { type: 'number', describe: 'Share of requests that fail, 0..1 (default 1 with --fault; alone: 503)' })
-      .option('latency-ms', { type: 'number', default: 0, describe: 'Milliseconds every answer waits' })
-      .option('slow-ms', { type: 'number', default: 5000, describe: 'How long --fault slow waits before its 503' })
+      .option('failure-rate', { type: 'string', describe: 'Share of requests that fail, 0..1 (default 1 with --fault; alone: 503)' })
+      .option('latency-ms', { type: 'string', default: '0', describe: 'Milliseconds every answer waits' })
+      .option('slow-ms', { type: 'string', default: '5000', describe: 'How long --fault slow waits before its 503' })
       .option('quiet', { alias: 'q', type: 'boolean', describe: 'Do not log requests on stderr' })
       .example('$0 mock-api', 'http://127.0.0.1:8080, token test-token')
       .example('$0 mock-api --port 0 --delay-ms 200 --fail 3', 'A free port, fast orders, plan 3 always fails')
@@ -46,20 +46,23 @@ export const mockApiCommand: CommandModule<object, Args> = {
         ].join('\n'),
       ),
   handler: async (argv) => {
-    if (!Number.isInteger(argv.port)) throw new KitError('--port must be a whole number');
-    if (!Number.isFinite(argv['delay-ms'])) throw new KitError('--delay-ms must be a number');
+    const port = numberArg('port', argv.port, { min: 0, max: 65535, whole: true, what: 'a TCP port (0 picks a free one)' })!;
+    const delayMs = numberArg('delay-ms', argv['delay-ms'], { min: 0, max: 3_600_000, what: 'milliseconds from order to active' })!;
+    const failureRate = numberArg('failure-rate', argv['failure-rate'], { min: 0, max: 1, what: 'the share of requests that fail' });
+    const latencyMs = numberArg('latency-ms', argv['latency-ms'], { min: 0, max: 600_000, what: 'milliseconds every answer waits' })!;
+    const slowMs = numberArg('slow-ms', argv['slow-ms'], { min: 0, max: 600_000, what: 'milliseconds --fault slow waits' })!;
     const color = useColor(process.stderr);
     const { startMockApi } = await import('create-provider');
     const api = await startMockApi({
-      port: argv.port,
+      port,
       host: argv.host,
       token: argv.token,
-      delayMs: argv['delay-ms'],
+      delayMs,
       failPlans: argv.fail.map(String),
       fault: argv.fault as 'refused' | 'blackhole' | 'slow' | '503' | undefined,
-      failureRate: argv['failure-rate'],
-      latencyMs: argv['latency-ms'],
-      slowMs: argv['slow-ms'],
+      failureRate,
+      latencyMs,
+      slowMs,
       onRequest: argv.quiet
         ? undefined
         : ({ method, path, status, ms }) => {
@@ -68,8 +71,8 @@ export const mockApiCommand: CommandModule<object, Args> = {
           },
     });
     process.stdout.write(`${api.url}\n`);
-    const faulty = argv.fault || argv['failure-rate'] ? `; fault ${argv.fault ?? '503'} on ${Math.round((argv['failure-rate'] ?? 1) * 100)}% of requests` : '';
-    process.stderr.write(`mock API on ${api.url} (token ${api.token}, orders active after ${argv['delay-ms']} ms${faulty}); Ctrl-C to stop\n`);
+    const faulty = argv.fault || failureRate ? `; fault ${argv.fault ?? '503'} on ${Math.round((failureRate ?? 1) * 100)}% of requests` : '';
+    process.stderr.write(`mock API on ${api.url} (token ${api.token}, orders active after ${delayMs} ms${faulty}); Ctrl-C to stop\n`);
     await new Promise<void>((resolve) => {
       const stop = () => {
         process.off('SIGINT', stop);

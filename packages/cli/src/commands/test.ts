@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { KitError } from '../errors.js';
+import { numberArg } from '../args.js';
 import type { ReporterName } from '@bx-provider-kit/conformance';
 import { paint, useColor } from '../tty.js';
 
@@ -84,13 +85,9 @@ export function parseTimeout(raw: string | undefined): number | undefined {
   return n;
 }
 
-/** --parallel as given: a whole number of calls from 2 to 32 (a string, so `abc` is named as typed, not NaN). */
+/** --parallel as given: how many calls the CONC-* probes make at once. */
 export function parseParallel(raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const v = String(raw).trim();
-  const n = /^\d+$/.test(v) ? Number(v) : NaN;
-  if (!(n >= 2 && n <= 32)) throw new KitError(`--parallel ${raw}: give how many calls the CONC-* probes make at once, a whole number from 2 to 32 (e.g. --parallel 4)`);
-  return n;
+  return numberArg('parallel', raw, { min: 2, max: 32, whole: true, what: 'how many calls the CONC-* probes make at once' });
 }
 
 /** Is this existing file a report this command wrote (so a re-run may replace it)? */
