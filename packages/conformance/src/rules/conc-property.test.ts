@@ -8,18 +8,7 @@ import { expect } from 'chai';
 import type { Call } from '../call.js';
 import { Ledger } from '../ledger.js';
 import { judgeConcOrders, judgeConcStatus } from './conc.js';
-import { fakeCall, judgeCall } from './testutil.js';
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { fakeCall, judgeCall, prng } from './testutil.js';
 
 const call = (stdout: unknown, exitCode = 0): Call => judgeCall(new Ledger(), fakeCall('order_status', stdout, { exitCode }));
 const RUNNING = { task_id: '24', status: 'in_progress' };

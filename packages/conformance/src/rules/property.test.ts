@@ -11,24 +11,12 @@ import { judgeConfigs } from './configs.js';
 import { judgeHelp } from './help.js';
 import { judgeTaskId } from './orders.js';
 import { judgeStatus } from './status.js';
-import { fakeCall, judgeCall } from './testutil.js';
+import { fakeCall, judgeCall, prng } from './testutil.js';
 
 /** Rules the runner judges on one answer that no schema can say (across the items of a list). */
 const NOT_SHAPE: ReadonlySet<RuleId> = new Set(['CFG-ID-UNIQUE']);
 
 const PER_ACTION = 2500;
-
-/** mulberry32: the same answers on every run (a failure names its seed and index). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 

@@ -80,3 +80,15 @@ export function verdicts(L: Ledger, ids: readonly string[]): Record<string, stri
   for (const r of L.results(new Set(ids), new Map())) out[r.id] = r.status;
   return out;
 }
+
+/** mulberry32: the same answers on every run (a failure names its seed and index). */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
