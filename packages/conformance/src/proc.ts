@@ -7,7 +7,7 @@
  * presses Ctrl-C.
  */
 import { promises as fs, readFileSync } from 'node:fs';
-import { startProcess } from '@bx-provider-kit/host';
+import { startProcess, type ProcessOutcome } from '@bx-provider-kit/host';
 import { ALL_GROUPS, killGroup, LIVE_TRACKERS, ProcessTracker, setActivateHook, type SweepResult } from './contain.js';
 
 export { groupAlive } from '@bx-provider-kit/host';
@@ -34,29 +34,12 @@ export interface ProcessSpec {
   tracker?: ProcessTracker;
 }
 
-export interface ProcessResult {
-  argv: string[];
-  stdout: Buffer;
-  stderr: Buffer;
-  /** Bytes the process wrote, including what was cut. */
-  stdoutBytes: number;
-  stderrBytes: number;
-  stdoutTruncated: boolean;
-  stderrTruncated: boolean;
-  exitCode: number | null;
-  signal: string | null;
-  /** The runner killed it at the hard budget (the leader had not exited or stdout was still open). */
-  timedOut: boolean;
-  /** The leader exited but something it left behind kept stdout open until the budget. */
-  stdoutHeld: boolean;
-  /** stdout passed the cap: the runner stopped reading and killed the process group (OUT-SIZE). */
-  cut: boolean;
-  /** It could not be started: ENOENT, EACCES, ENOEXEC, ... */
-  spawnError?: string;
-  spawnMessage?: string;
-  /** Until the leader exited and stdout reached EOF (what the host waits for), or the kill. */
-  durationMs: number;
-}
+/**
+ * One call as the runner records it: the shared runner's outcome without the pid and the
+ * emulator's total time. `durationMs` runs until the leader exited and stdout reached EOF
+ * (what the host waits for), or the kill; `cut` is OUT-SIZE (reading stopped, group killed).
+ */
+export type ProcessResult = Omit<ProcessOutcome, 'pid' | 'totalMs'>;
 
 const MARKERS = new Set<string>();
 
@@ -145,23 +128,8 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
     spawnWith: tracker ? (start, call) => tracker.spawnCall(start, call.cwd) : undefined,
     onOver: (pid) => tracker?.ended(pid),
   }).result;
-  return {
-    argv: r.argv,
-    stdout: r.stdout,
-    stderr: r.stderr,
-    stdoutBytes: r.stdoutBytes,
-    stderrBytes: r.stderrBytes,
-    stdoutTruncated: r.stdoutTruncated,
-    stderrTruncated: r.stderrTruncated,
-    exitCode: r.exitCode,
-    signal: r.signal,
-    timedOut: r.timedOut,
-    stdoutHeld: r.stdoutHeld,
-    cut: r.cut,
-    spawnError: r.spawnError,
-    spawnMessage: r.spawnMessage,
-    durationMs: r.durationMs,
-  };
+  const { pid: _pid, totalMs: _total, ...result } = r;
+  return result;
 }
 
 /** Why a file could not be started, in words (for RUN-CRASH). */
