@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { SAFE_NAME } from '@bx-provider-kit/schemas';
+import { SAFE_NAME, SAFE_WORD } from '@bx-provider-kit/schemas';
 import { capFindings, finding, hasErrors, type Finding } from './findings.js';
 import { HEAD_BYTES, shebangProblem } from './shebang.js';
 import { isIgnoredName } from './ignore.js';
@@ -48,7 +48,6 @@ interface Seen {
 /** Folders and files the host expects at the archive root. */
 export const ROOT_ALLOWED = new Set(['bin', 'etc', 'lib', 'provider.json']);
 const KIND: Record<string, string> = { 'char-device': 'character device', 'block-device': 'block device', fifo: 'fifo', socket: 'socket' };
-const SAFE_FILE = /^[A-Za-z0-9._][A-Za-z0-9._-]*$/;
 const SPECIAL: EntryType[] = ['char-device', 'block-device', 'fifo', 'socket'];
 
 /** A link that looks inside on paper but leaves through the archive's other links. */
@@ -73,7 +72,7 @@ export async function verifyArchive(file: string, opts: VerifyOptions = {}): Pro
   const result: VerifyResult = { archive: file, format: 'unknown', detected: magic, ok: false, entries: [], findings, notes: [] };
 
   // ---- the file name and suffix: what the host does with it
-  if (!SAFE_FILE.test(base)) {
+  if (!SAFE_WORD.test(base)) {
     findings.push(finding('ARCH-FILENAME', 'error', base, `the file name ${JSON.stringify(base)} has characters an unquoted shell word breaks on (the host runs \`tar xzf PATH ...\` unquoted)`,
       `Rename it to letters, digits, ".", "_" and "-" only, e.g. ${nameFromFileName(base).replace(/[^A-Za-z0-9._-]+/g, '-') || 'NAME'}-v1.0.0.tar.gz.`));
   }
