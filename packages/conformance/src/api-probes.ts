@@ -27,7 +27,7 @@ export interface ApiInput {
 
 export async function runApiProbes(run: Run, inp: ApiInput): Promise<void> {
   const S = run.settings;
-  const modes: readonly FaultMode[] = run.opts.faults?.length ? run.opts.faults : FAULT_MODES;
+  const modes: readonly FaultMode[] = run.settings.faults?.length ? run.settings.faults : FAULT_MODES;
   const proxies = new Set<FaultProxy>();
   const lim = limiter(6); // most probes wait on a dead API, not on the CPU
   const slowMs = S.slowMs + 1000;

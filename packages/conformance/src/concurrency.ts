@@ -4,12 +4,11 @@
  * times at once per round. Verdicts come from rules/conc.ts.
  */
 import type { Call } from './call.js';
+import { DEFAULTS } from './config.js';
 import type { Run } from './harness.js';
 import { sleep } from './pool.js';
 import { CONC_RULES, judgeConcEnds, judgeConcOrders, judgeConcRepeat, judgeConcStatus, statusOf, type ConcContext, type TaskPolls } from './rules/conc.js';
 import { skipAll } from './rules/shape.js';
-
-export const DEFAULT_PARALLEL = 4;
 
 export interface ConcInput {
   help: Call;
@@ -22,7 +21,7 @@ export interface ConcInput {
 
 export async function runConcurrency(run: Run, inp: ConcInput): Promise<void> {
   const L = run.ledger;
-  const n = Math.max(2, run.opts.parallel ?? DEFAULT_PARALLEL);
+  const n = Math.max(2, run.settings.parallel ?? DEFAULTS.parallel);
   const S = run.settings;
   const many = (k: number, f: (i: number) => Promise<Call>) => Promise.all(Array.from({ length: k }, (_, i) => f(i)));
 

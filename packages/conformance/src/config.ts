@@ -2,32 +2,40 @@
  * conformance.json: how to test a plugin. Validated against schemas/conformance.schema.json;
  * a bad file is a KitError (exit 2) naming the file, the line and the key.
  */
-import { KitError, MAX_DOCUMENT_DEPTH, depthOver, matchRules, readDocumentFile, readPluginStdout, validate } from '@bx-provider-kit/schemas';
+import { KitError, MAX_DOCUMENT_DEPTH, depthOver, getSchema, matchRules, readDocumentFile, readPluginStdout, validate } from '@bx-provider-kit/schemas';
 
-export interface SkipEntry {
-  rule: string;
-  reason: string;
-}
+/** A conformance.json as the schema (schemas/conformance.schema.json) types it. */
+type ConformanceFile = import('@bx-provider-kit/schemas').Conformance;
 
-export interface ConformanceConfig {
+export type SkipEntry = NonNullable<ConformanceFile['skip']>[number];
+export type FaultModeName = NonNullable<ConformanceFile['faults']>[number];
+
+/** A parsed conformance.json: the file's keys, with configId as the string the host passes on. */
+export interface ConformanceConfig extends Omit<ConformanceFile, '$schema' | 'configId' | 'env' | 'faults'> {
   configId?: string;
-  allowOrder?: boolean;
   env?: Record<string, string>;
-  callTimeoutMs?: number;
-  slowMs?: number;
-  lifecycleTimeoutMs?: number;
-  pollIntervalMs?: number;
-  skip?: SkipEntry[];
+  faults?: FaultModeName[];
 }
 
+const PROPERTIES = (getSchema('conformance') as { properties: Record<string, { default?: unknown }> }).properties;
+const schemaDefault = <T>(key: string): T => {
+  const d = PROPERTIES[key]?.default;
+  if (d === undefined) throw new Error(`schemas/conformance.schema.json gives no default for ${key}`);
+  return d as T;
+};
+
+/** The defaults of the settings: the schema's `default`s, so the docs, editors and the runner agree. */
 export const DEFAULTS = {
-  callTimeoutMs: 10_000,
-  slowMs: 2_000,
-  lifecycleTimeoutMs: 60_000,
-  pollIntervalMs: 1_000,
+  callTimeoutMs: schemaDefault<number>('callTimeoutMs'),
+  slowMs: schemaDefault<number>('slowMs'),
+  lifecycleTimeoutMs: schemaDefault<number>('lifecycleTimeoutMs'),
+  pollIntervalMs: schemaDefault<number>('pollIntervalMs'),
+  parallel: schemaDefault<number>('parallel'),
+  faults: schemaDefault<readonly FaultModeName[]>('faults'),
 } as const;
 
-export const CONFIG_KEYS = ['$schema', 'configId', 'allowOrder', 'env', 'callTimeoutMs', 'slowMs', 'lifecycleTimeoutMs', 'pollIntervalMs', 'skip'];
+/** The keys a conformance.json may hold: the schema's properties. */
+export const CONFIG_KEYS: readonly string[] = Object.keys(PROPERTIES);
 
 /** The 1-based line of the first `"key":` in the raw text (0 when not found). */
 export function lineOfKey(text: string, key: string): number {
@@ -84,9 +92,10 @@ export function parseConfig(text: string, file: string): ConformanceConfig {
   if (obj.configId !== undefined) cfg.configId = String(obj.configId);
   if (obj.allowOrder !== undefined) cfg.allowOrder = obj.allowOrder as boolean;
   if (obj.env !== undefined) cfg.env = obj.env as Record<string, string>;
-  for (const k of ['callTimeoutMs', 'slowMs', 'lifecycleTimeoutMs', 'pollIntervalMs'] as const) {
+  for (const k of ['callTimeoutMs', 'slowMs', 'lifecycleTimeoutMs', 'pollIntervalMs', 'parallel'] as const) {
     if (obj[k] !== undefined) cfg[k] = obj[k] as number;
   }
+  if (obj.faults !== undefined) cfg.faults = obj.faults as FaultModeName[];
   if (obj.skip !== undefined) {
     cfg.skip = obj.skip as SkipEntry[];
     for (const s of cfg.skip) {

@@ -179,7 +179,8 @@ describe('the API and CONC probes on a real plugin leave nothing behind (issue 1
     await fs.cp(path.join(CORPUS, 'api-good'), dir, { recursive: true, filter: (p) => !p.includes(`${path.sep}state`) });
     const mark = `bxk-faults-${process.pid}-${Date.now()}`;
     const before = servers();
-    const r = await runConformance(dir, { allowOrder: true, only: ['API', 'CONC'], env: { BXK_CORPUS_API: api.url, BXK_TEST_MARK: mark } });
+    // a generous soft budget: this test is about what is left behind, not about the plugin's speed on a busy machine
+    const r = await runConformance(dir, { allowOrder: true, only: ['API', 'CONC'], slowMs: 8000, env: { BXK_CORPUS_API: api.url, BXK_TEST_MARK: mark } });
     const v = Object.fromEntries(r.rules.map((x) => [x.id, x.status]));
     expect(Object.values(v).every((s) => s === 'passed'), JSON.stringify(r.rules.filter((x) => x.status !== 'passed').map((x) => `${x.id}: ${x.message}`), null, 1)).to.equal(true);
     expect(servers()).to.equal(before);

@@ -7,6 +7,9 @@
 import { RULES, rule as ruleDef, type RuleId, type Severity } from '@bx-provider-kit/schemas';
 import type { RuleFinding, RuleResult, Verdict } from './report.js';
 
+/** Where a finding was seen and what was printed: the rest of a finding, which the ledger fills in. */
+export type FindingPlace = Omit<RuleFinding, 'rule' | 'severity' | 'message'>;
+
 interface Entry {
   checked: number;
   calls: Set<string>;
@@ -36,20 +39,20 @@ export class Ledger {
   }
 
   /** The rule was checked and broken. */
-  find(id: RuleId, severity: Severity, message: string, extra: Omit<RuleFinding, 'severity' | 'message'> = {}): void {
+  find(id: RuleId, severity: Severity, message: string, extra: FindingPlace = {}): void {
     const e = this.entry(id);
     e.checked++;
     if (extra.call) e.calls.add(extra.call);
     // The same message on another call adds nothing but noise: keep one per (message, call).
     if (e.findings.some((f) => f.message === message && f.call === extra.call && f.entry === extra.entry)) return;
-    e.findings.push({ severity, message, ...extra });
+    e.findings.push({ rule: id, severity, message, ...extra });
   }
 
-  fail(id: RuleId, message: string, extra: Omit<RuleFinding, 'severity' | 'message'> = {}): void {
+  fail(id: RuleId, message: string, extra: FindingPlace = {}): void {
     this.find(id, 'error', message, extra);
   }
 
-  warn(id: RuleId, message: string, extra: Omit<RuleFinding, 'severity' | 'message'> = {}): void {
+  warn(id: RuleId, message: string, extra: FindingPlace = {}): void {
     this.find(id, 'warning', message, extra);
   }
 

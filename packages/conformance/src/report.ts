@@ -2,10 +2,10 @@
 import type {
   Report as SchemaReport,
   Rule as SchemaRule,
-  Finding as SchemaFinding,
   Call as SchemaCall,
   HostCall as SchemaHostCall,
 } from '@bx-provider-kit/schemas';
+import type { Finding } from '@bx-provider-kit/schemas';
 
 // The report's types are generated from schemas/report.schema.json (packages/schemas
 // src/types.generated.ts), so the JSON reporter's schema and the runner cannot drift apart.
@@ -13,8 +13,8 @@ export type Report = SchemaReport;
 /** One verdict per selected rule. */
 export type RuleResult = SchemaRule;
 export type Verdict = RuleResult['status'];
-/** One thing found wrong (or fragile) about the plugin, on one call or file. */
-export type RuleFinding = SchemaFinding;
+/** One thing found wrong (or fragile) about the plugin, on one call or file: the kit's one finding shape. */
+export type RuleFinding = Finding;
 /** One plugin call the runner made (directly, not through the host emulator). */
 export type CallRecord = SchemaCall;
 /** One `bx-provider` action run through the emulator (HOST-*). */

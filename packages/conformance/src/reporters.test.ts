@@ -327,7 +327,7 @@ describe('reporters', function () {
     const r: Report = JSON.parse(JSON.stringify(failing));
     const bad = r.rules.find((x) => x.status === 'failed')!;
     bad.title = 'a: b, c 100%';
-    bad.findings = [{ severity: 'error', message: 'two\nlines\r and ::error::x', entry: 'bin/x,y:z' }];
+    bad.findings = [{ rule: bad.id, severity: 'error', message: 'two\nlines\r and ::error::x', entry: 'bin/x,y:z' }];
     const hostile = renderGithub(r, { cwd: tmp }).trimEnd().split('\n').map(parseWorkflowCommand);
     const h = hostile.find((c) => c.props.title === `${bad.id}: a: b, c 100%`)!;
     expect(h.message.split('\n').slice(0, 2)).to.deep.equal(['two', 'lines\r and ::error::x']);

@@ -5,9 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tar from 'tar';
-import { KitError } from '@bx-provider-kit/schemas';
+import { KitError, getSchema } from '@bx-provider-kit/schemas';
 import { runConformance, NO_ORDER_REASON } from './runner.js';
-import { parseConfig } from './config.js';
+import { CONFIG_KEYS, DEFAULTS, parseConfig } from './config.js';
 import { conformanceSuite } from './mocha.js';
 import type { Report } from './report.js';
 
@@ -32,6 +32,17 @@ describe('conformance.json', () => {
       'c.json',
     );
     expect(c).to.deep.include({ configId: '7', allowOrder: true, callTimeoutMs: 500 });
+  });
+
+  it('parallel and faults: conformance.json keys with the schema\'s defaults and bounds', () => {
+    const c = parseConfig(JSON.stringify({ parallel: 6, faults: ['slow', 'refused'] }), 'c.json');
+    expect(c).to.deep.include({ parallel: 6, faults: ['slow', 'refused'] });
+    expect(() => parseConfig('{"parallel": 1}', 'c.json')).to.throw(KitError, /c\.json:1: .*parallel/);
+    expect(() => parseConfig('{\n"faults": ["flaky"]\n}', 'c.json')).to.throw(KitError, /c\.json:2: .*faults/);
+    expect(() => parseConfig('{"faults": []}', 'c.json')).to.throw(KitError, /faults/);
+    const schema = getSchema('conformance') as { properties: Record<string, { default?: unknown }> };
+    for (const [k, v] of Object.entries(DEFAULTS)) expect(v, k).to.deep.equal(schema.properties[k]!.default);
+    expect([...CONFIG_KEYS].sort()).to.deep.equal(Object.keys(schema.properties).sort());
   });
 
   it('refuses an unknown key, naming its line', () => {
@@ -73,6 +84,17 @@ describe('runConformance', function () {
     await fs.writeFile(path.join(tmp, 'notes.txt'), 'hi');
     expect((await rejects(runConformance(path.join(tmp, 'notes.txt')))).message).to.match(/not executable and not an archive/);
     expect((await rejects(runConformance(path.join(CORPUS, 'good-bash'), { only: ['NOPE'] }))).message).to.match(/--only NOPE/);
+  });
+
+  it('conformance.json parallel and faults shape the CONC-* and API-* probes; options win over the file', async () => {
+    const dir = await copy('good-bash', 'par');
+    await fs.writeFile(path.join(dir, 'conformance.json'), JSON.stringify({ parallel: 3, faults: ['refused'] }));
+    const r = await runConformance(dir, { only: ['CONC-REPEAT', 'API-HELP'] });
+    expect(r.settings).to.deep.include({ parallel: 3, faults: ['refused'] });
+    expect(r.calls.filter((c) => /^help \(3 at once, \d\)$/.test(c.id)).length).to.equal(3);
+    const o = await runConformance(dir, { only: ['CONC-REPEAT'], parallel: 2 });
+    expect(o.settings.parallel).to.equal(2);
+    expect(o.calls.filter((c) => /^help \(2 at once, \d\)$/.test(c.id)).length).to.equal(2);
   });
 
   it('without ordering allowed, skips the order rules and says why; never calls order', async () => {

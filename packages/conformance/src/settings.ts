@@ -3,7 +3,7 @@
  * runConformance over it; and which rules are judged (--only, --skip, conformance.json skips).
  */
 import { KitError, RULES, matchRules, type RuleId } from '@bx-provider-kit/schemas';
-import { DEFAULTS, loadConfig, type ConformanceConfig } from './config.js';
+import { DEFAULTS, loadConfig, type ConformanceConfig, type FaultModeName } from './config.js';
 import type { ReportSettings } from './report.js';
 
 export interface RunOptions {
@@ -28,10 +28,10 @@ export interface RunOptions {
   bail?: boolean;
   /** Independent calls run at once (default 4). */
   concurrency?: number;
-  /** CONC-*: how many orders (and help, configs, order_status calls) are made at once (default 4, at least 2). */
+  /** CONC-*: how many orders (and help, configs, order_status calls) are made at once (default 4, 2 to 32; over conformance.json `parallel`). */
   parallel?: number;
-  /** API-*: the fault modes probed (default all four: refused, blackhole, slow, 503). */
-  faults?: ('refused' | 'blackhole' | 'slow' | '503')[];
+  /** API-*: the fault modes probed (default all four: refused, blackhole, slow, 503; over conformance.json `faults`). */
+  faults?: FaultModeName[];
   /** Live progress (one line per event). */
   onProgress?: (line: string) => void;
 }
@@ -43,6 +43,8 @@ export const DEFAULT_SETTINGS: Readonly<ReportSettings> = {
   slowMs: DEFAULTS.slowMs,
   lifecycleTimeoutMs: DEFAULTS.lifecycleTimeoutMs,
   pollIntervalMs: DEFAULTS.pollIntervalMs,
+  parallel: DEFAULTS.parallel,
+  faults: [...DEFAULTS.faults],
 };
 
 export interface Selection {
@@ -91,6 +93,8 @@ export async function loadSettings(opts: RunOptions, candidates: string[]): Prom
     slowMs: opts.slowMs,
     lifecycleTimeoutMs: opts.lifecycleTimeoutMs,
     pollIntervalMs: opts.pollIntervalMs,
+    parallel: opts.parallel,
+    faults: opts.faults?.length ? opts.faults : undefined,
   };
   const o: ConformanceConfig = {};
   for (const [k, v] of Object.entries(flat)) if (v !== undefined) (o as Record<string, unknown>)[k] = v;
@@ -98,6 +102,8 @@ export async function loadSettings(opts: RunOptions, candidates: string[]): Prom
     const v = o[k];
     if (v !== undefined && (!Number.isFinite(v) || v <= 0)) throw new KitError(`${k} ${v}: give a positive number of milliseconds`);
   }
+  if (o.parallel !== undefined && (!Number.isInteger(o.parallel) || o.parallel < 2 || o.parallel > 32)) throw new KitError(`parallel ${o.parallel}: give a whole number from 2 to 32`);
+  for (const f of o.faults ?? []) if (!DEFAULTS.faults.includes(f)) throw new KitError(`faults: unknown mode "${f}" (choose from ${DEFAULTS.faults.join(', ')})`);
   const merged: ConformanceConfig = { ...cfg, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) };
   merged.env = { ...(cfg.env ?? {}), ...(opts.env ?? {}) };
   merged.skip = [...(cfg.skip ?? [])];
@@ -108,6 +114,8 @@ export async function loadSettings(opts: RunOptions, candidates: string[]): Prom
     slowMs: Math.min(merged.slowMs ?? DEFAULTS.slowMs, callTimeoutMs),
     lifecycleTimeoutMs: merged.lifecycleTimeoutMs ?? DEFAULTS.lifecycleTimeoutMs,
     pollIntervalMs: merged.pollIntervalMs ?? DEFAULTS.pollIntervalMs,
+    parallel: merged.parallel ?? DEFAULTS.parallel,
+    faults: [...new Set(merged.faults ?? DEFAULTS.faults)],
   };
   if (merged.configId !== undefined) settings.configId = String(merged.configId);
   if (file) settings.configFile = file;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { KitError, SAFE_NAME } from '@bx-provider-kit/schemas';
-import { finding, type Finding } from './findings.js';
+import { finding, type Finding } from '@bx-provider-kit/schemas';
 import { isIgnoredName } from './ignore.js';
 import { peekManifestName } from './manifest.js';
 import { HEAD_BYTES, shebangProblem } from './shebang.js';

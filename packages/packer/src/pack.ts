@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { KitError } from '@bx-provider-kit/schemas';
-import { finding, hasErrors, type Finding } from './findings.js';
+import { finding, hasErrors, type Finding } from '@bx-provider-kit/schemas';
 import { checkFolder, crlfFinding, isScript, lineAt } from './folder.js';
 import { isIgnoredName } from './ignore.js';
 import { readManifest } from './manifest.js';

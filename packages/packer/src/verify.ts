@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { SAFE_NAME, SAFE_WORD } from '@bx-provider-kit/schemas';
-import { capFindings, finding, hasErrors, type Finding } from './findings.js';
+import { capFindings, finding, hasErrors, type Finding } from '@bx-provider-kit/schemas';
 import { HEAD_BYTES, shebangProblem } from './shebang.js';
 import { isIgnoredName } from './ignore.js';
 import { fileNameAgrees, lengthProblem, LinkTree, nameFromFileName, normEntryPath, resolveInside, type NormPath } from './paths.js';

@@ -350,6 +350,7 @@ describe('broken documents: each fails with the right rule ids, in words for a h
     expect(validate('plugin/order', { task_id: 'eu/42' }).problems).to.deep.equal([
       {
         rule: 'ORD-TASK-SAFE',
+        severity: 'error',
         path: '/task_id',
         message: '/task_id: "eu/42" has a "/" (only A-Z a-z 0-9 . _ - are safe): the host saves each task as a file named after its id and passes the id to a shell unquoted (ORD-TASK-SAFE)',
       },

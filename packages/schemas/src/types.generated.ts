@@ -44,6 +44,16 @@ export interface Conformance {
    */
   pollIntervalMs?: number;
   /**
+   * How many calls the concurrency probes (CONC-*) make at once: help, configs and order_status, and with ordering allowed that many orders (--parallel overrides it).
+   */
+  parallel?: number;
+  /**
+   * The API fault modes probed (API-*): refused (the connection is reset), blackhole (accepted, never answered), slow (answered after the soft budget), 503 (plain HTTP answered 503; a CONNECT answered 502). Leave modes out for a shorter run; skip API to probe none.
+   *
+   * @minItems 1
+   */
+  faults?: ['refused' | 'blackhole' | 'slow' | '503', ...('refused' | 'blackhole' | 'slow' | '503')[]];
+  /**
    * Rules not to judge, each with the reason (shown in every report). A rule id or a prefix such as ARCH.
    */
   skip?: {
@@ -644,6 +654,14 @@ export interface Report {
     lifecycleTimeoutMs: number;
     pollIntervalMs: number;
     /**
+     * How many calls the concurrency probes (CONC-*) made at once.
+     */
+    parallel?: number;
+    /**
+     * The API fault modes probed (API-*).
+     */
+    faults?: ('refused' | 'blackhole' | 'slow' | '503')[];
+    /**
      * The conformance.json the settings came from.
      */
     configFile?: string;
@@ -719,6 +737,10 @@ export interface Rule {
 }
 export interface Finding {
   /**
+   * The rule it breaks: a catalogue id, or SCHEMA for a document kind that carries no rule ids (validate). The one finding shape of the kit: test, validate, verify and pack all report this.
+   */
+  rule: ReportRuleId | 'SCHEMA';
+  /**
    * error: the rule failed; warning: it holds but is fragile.
    */
   severity: 'error' | 'warning';
@@ -726,6 +748,10 @@ export interface Finding {
    * What was found, in one line.
    */
   message: string;
+  /**
+   * A JSON Pointer to the offending value inside a document ('' is the whole document; a missing key points at the key).
+   */
+  path?: string;
   /**
    * The id of the call (in `calls` or `hostCalls`) it was found on.
    */
@@ -738,6 +764,10 @@ export interface Finding {
    * What the plugin (or the host) printed, cut to a few lines; invalid bytes as \xNN, a BOM as <BOM>.
    */
   excerpt?: string;
+  /**
+   * How to fix it, in one line.
+   */
+  fix?: string;
 }
 export interface Call {
   /**

@@ -1,20 +1,12 @@
 import { createRequire } from 'node:module';
 import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
-import { isRuleId } from './rules.js';
+import { isRuleId, type RuleId } from './rules.js';
 import { kindFile, listKinds, loadSchema, schemaHash } from './kinds.js';
 import { AJV_OPTIONS, ANNOTATION_KEYWORDS } from './ajv-options.js';
 import { KitError } from './errors.js';
+import type { Problem } from './findings.js';
 
-/** One thing wrong with a document: the rule it breaks, where (a JSON Pointer), and why, for a person. */
-export interface Problem {
-  /** A rule id of the catalogue (rules.ts), or `SCHEMA` for kinds that carry no rule ids. */
-  rule: string;
-  /** JSON Pointer to the offending value ('' = the whole document; a missing key points at the key). */
-  path: string;
-  /** One line for a hoster: `PATH: what is wrong: what the host does with it (RULE)`. */
-  message: string;
-}
-
+/** A document's verdict: its problems are the kit's one finding shape (findings.ts), each an error with its JSON Pointer. */
 export interface ValidationResult {
   ok: boolean;
   problems: Problem[];
@@ -133,11 +125,11 @@ export function compileAll(): string[] {
 
 type RuleAnn = string | Record<string, string>;
 
-function ownRule(node: unknown, keyword?: string): string | undefined {
+function ownRule(node: unknown, keyword?: string): RuleId | undefined {
   const ann = (node as { 'x-rule'?: RuleAnn } | undefined)?.['x-rule'];
-  if (typeof ann === 'string') return ann;
-  if (ann && typeof ann === 'object') return (keyword && ann[keyword]) || ann.default;
-  return undefined;
+  const id = typeof ann === 'string' ? ann : ann && typeof ann === 'object' ? (keyword && ann[keyword]) || ann.default : undefined;
+  // schemas.test.ts holds every x-rule to the catalogue; an unknown one is no rule of ours
+  return id !== undefined && isRuleId(id) ? id : undefined;
 }
 
 /** The schema nodes from the root of `doc` down to the node holding the failing keyword. */
@@ -163,7 +155,7 @@ function nodesAlong(doc: unknown, schemaPath: string): unknown[] {
  * map), else the nearest ancestor's, else the kind's root; `SCHEMA` when the kind has none.
  * Found through the error's schemaPath, so it works for validators generated ahead of time.
  */
-function ruleOf(e: ErrorObject, doc: unknown): string {
+function ruleOf(e: ErrorObject, doc: unknown): Problem['rule'] {
   const ps = e.parentSchema as Record<string, unknown> | undefined;
   if (e.keyword === 'required' && ps && typeof ps.properties === 'object' && ps.properties) {
     const prop = (ps.properties as Record<string, unknown>)[String((e.params as { missingProperty?: string }).missingProperty)];
@@ -418,7 +410,7 @@ function toProblems(errors: ErrorObject[], doc: Record<string, unknown>): Proble
     const message = `${path || '/'}: ${detail(e, rule)}${why ? `: ${why}` : ''} (${rule})`;
     if (seen.has(message)) continue;
     seen.add(message);
-    problems.push({ rule, path, message });
+    problems.push({ rule, severity: 'error', path, message });
   }
   return problems;
 }
@@ -488,6 +480,7 @@ export function validate(kind: string, value: unknown): ValidationResult {
       const text = (value as Record<string, unknown>).error_message;
       const problem: Problem = {
         rule: errorAnswer,
+        severity: 'error',
         path: '',
         message: `/: ${kind.replace(/^plugin\//, '')} answered with an error${typeof text === 'string' && text ? ` (${show(text)})` : ''}: the host swallows it, shows the provider as "exists" and refuses every action with "doesn't support ... option" (${errorAnswer})`,
       };

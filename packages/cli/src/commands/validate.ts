@@ -153,7 +153,7 @@ export const validateCommand: CommandModule<object, Args> = {
     y
       .positional('kind', { type: 'string', demandOption: true, describe: 'Document kind, e.g. plugin/order_status or host/orders_list (list them: bx-provider-kit schema)' })
       .positional('file', { type: 'string', describe: 'The document; - or nothing reads stdin' })
-      .option('json', { type: 'boolean', describe: 'Print {"ok", "problems": [{rule, path, message}]} as JSON' })
+      .option('json', { type: 'boolean', describe: 'Print {"ok", "kind", "source", "problems": [{rule, severity, path, message}]} as JSON' })
       .example('./my-hoster/bin/my-hoster order_status 24 | $0 validate plugin/order_status -', "Check a plugin's answer as the host reads it")
       .example('$0 validate plugin/configs configs.json', 'Check a saved answer')
       .example('$0 validate host/orders_list out.json --json', 'Problems as JSON, for scripts')
@@ -169,7 +169,7 @@ export const validateCommand: CommandModule<object, Args> = {
     let problems: Problem[];
     if (argv.kind.startsWith('plugin/')) {
       const out = readPluginStdout(bytes);
-      problems = out.ok ? validate(argv.kind, out.value).problems : [{ rule: out.rule, path: '', message: `${source}: ${out.message}` }];
+      problems = out.ok ? validate(argv.kind, out.value).problems : [{ rule: out.rule, severity: 'error', path: '', message: `${source}: ${out.message}` }];
     } else {
       problems = validate(argv.kind, parseDocument(bytes, source)).problems;
     }

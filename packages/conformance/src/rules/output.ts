@@ -27,7 +27,7 @@ export function classify(action: string, value: Record<string, unknown>): Answer
   if (kind) problems = validate(kind, value).problems;
   else if (errorAnswer) problems = validate('plugin/error', value).problems;
   else if ('error' in value)
-    problems = [{ rule: 'ERR-SUCCESS-KEY', path: '/error', message: `/error: is present (${JSON.stringify(value.error)}) in a success answer: any "error" key makes the host drop the data of a success answer (ERR-SUCCESS-KEY)` }];
+    problems = [{ rule: 'ERR-SUCCESS-KEY', severity: 'error', path: '/error', message: `/error: is present (${JSON.stringify(value.error)}) in a success answer: any "error" key makes the host drop the data of a success answer (ERR-SUCCESS-KEY)` }];
   else problems = [];
   let k: AnswerKind;
   if (errorAnswer) k = isErrorCode(value.error) ? 'error' : 'bad-error';

@@ -1,21 +1,17 @@
 /** PKG-* and ARCH-*: the packer's findings on the plugin folder and the archive, as verdicts. */
-import { RULES, isRuleId, type RuleId } from '@bx-provider-kit/schemas';
-import type { Finding } from '@bx-provider-kit/packer';
+import { RULES, isRuleId, type Finding, type RuleId } from '@bx-provider-kit/schemas';
 import type { Ledger } from '../ledger.js';
-
-/** The packer's finding (checkPluginFolder, verifyArchive); `fix` is optional here (the rule's fix applies). */
-export type PackerFinding = Omit<Finding, 'fix'> & { fix?: string };
 
 export const PACKAGE_RULES: RuleId[] = RULES.filter((r) => r.area === 'package').map((r) => r.id);
 export const ARCHIVE_RULES: RuleId[] = RULES.filter((r) => r.area === 'archive').map((r) => r.id);
 
-function record(L: Ledger, f: PackerFinding): void {
+function record(L: Ledger, f: Finding): void {
   if (!isRuleId(f.rule)) throw new Error(`the packer reported an unknown rule ${f.rule}`);
   L.find(f.rule, f.severity, f.entry ? `${f.entry}: ${f.message}` : f.message, f.entry ? { entry: f.entry } : {});
 }
 
 /** ARCH-* (and the PKG-* verify reports) from verifyArchive's findings. */
-export function judgeArchive(L: Ledger, findings: PackerFinding[], format: string): void {
+export function judgeArchive(L: Ledger, findings: Finding[], format: string): void {
   const unreadable = findings.some((f) => f.rule === 'ARCH-FORMAT' && f.severity === 'error');
   for (const f of findings) if (ARCHIVE_RULES.includes(f.rule as RuleId) || f.rule.startsWith('PKG-')) record(L, f);
   for (const id of ARCHIVE_RULES) {
@@ -32,7 +28,7 @@ export function judgeArchive(L: Ledger, findings: PackerFinding[], format: strin
 }
 
 /** PKG-* from checkPluginFolder's findings; `salvagedBecause`: only the archive's safe entries were there. */
-export function judgePackage(L: Ledger, findings: PackerFinding[], salvagedBecause?: string): void {
+export function judgePackage(L: Ledger, findings: Finding[], salvagedBecause?: string): void {
   if (salvagedBecause) {
     for (const r of PACKAGE_RULES) L.note(r, `judged on the archive's safe entries only (the archive breaks ${salvagedBecause}; the runner did not unpack the rest)`);
   }

@@ -227,7 +227,7 @@ describe('rules: package and archive (PKG-*, ARCH-*)', () => {
     expect(a['ARCH-ZIP-MODES']).to.equal('skipped');
   });
   it('an unknown rule from the packer is a bug of the kit, not a verdict', () => {
-    expect(() => judgePackage(new Ledger(), [{ rule: 'PKG-NOPE', severity: 'error', message: 'x' }])).to.throw(/unknown rule/);
+    expect(() => judgePackage(new Ledger(), [{ rule: 'PKG-NOPE' as RuleId, severity: 'error', message: 'x' }])).to.throw(/unknown rule/);
   });
 });
 
