@@ -1,8 +1,12 @@
-export { Host, initRoot, purge, usageText, killPluginCalls, HOST_ACTIONS, OUTPUT_CAP_BYTES, MAX_CALL_TIMEOUT_MS } from './host.js';
+export { Host } from './host.js';
+export { initRoot } from './root.js';
+export { purge } from './install.js';
+export { killPluginCalls } from './run.js';
+export { usageText, HOST_ACTIONS, OUTPUT_CAP_BYTES, MAX_CALL_TIMEOUT_MS } from './options.js';
 export { withPoolLock } from './pool.js';
-export type { HostOptions, RunOptions, HostResult, PluginCall, HostAction } from './host.js';
+export type { HostOptions, RunOptions, HostResult, PluginCall, HostAction } from './options.js';
 /** The emulator's per-action options under their own name (conformance has a RunOptions too). */
-export type { RunOptions as HostRunOptions } from './host.js';
+export type { RunOptions as HostRunOptions } from './options.js';
 export { hasPool, readPool, poolFile, isServerAddress } from './pool.js';
 export type { PoolHost, PoolInventory } from './pool.js';
 export { planShellLine } from './shell.js';

@@ -1,5 +1,5 @@
 /**
- * The one process runner of the kit: the emulator's plugin calls (host.ts) and the conformance
+ * The one process runner of the kit: the emulator's plugin calls (run.ts) and the conformance
  * runner's direct calls (conformance/src/proc.ts) both start plugins here.
  *
  * - argv, never a shell; node's child_process.spawn;
