@@ -2,8 +2,8 @@
  * Process containment: runs one plugin call as the host would (argv, never a shell; the kit's
  * one process runner, @bx-provider-kit/host's startProcess), with a hard time budget after which the whole process group is killed (grandchildren included),
  * stdout/stderr read up to a cap and then drained and discarded (memory stays bounded), and
- * every call tracked (contain.ts: cgroup, parent chain, group and session, run marker, run
- * folders) so that nothing is left running when the run ends, the process exits, or the user
+ * every call tracked (contain.ts, tracker.ts: cgroup, parent chain, group and session, run
+ * marker, run folders) so that nothing is left running when the run ends, the process exits, or the user
  * presses Ctrl-C.
  */
 import { promises as fs, readFileSync } from 'node:fs';
