@@ -61,14 +61,16 @@ export interface TemplateSource {
  * A templates folder holds `_shared/` beside the template folders.
  */
 export function templatesRoot(): string {
+  const isRoot = (c: string) => existsSync(path.join(c, SHARED_DIR)) && statSync(path.join(c, SHARED_DIR)).isDirectory();
+  const override = process.env.BX_PROVIDER_TEMPLATES;
+  if (override) {
+    if (isRoot(override)) return override;
+    throw new KitError(`BX_PROVIDER_TEMPLATES=${override} is not a templates folder (it has no ${SHARED_DIR}/ folder): fix or unset it`);
+  }
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = [
-    process.env.BX_PROVIDER_TEMPLATES,
-    path.resolve(here, '../templates'),
-    path.resolve(here, '../../../templates'),
-  ].filter((p): p is string => Boolean(p));
+  const candidates = [path.resolve(here, '../templates'), path.resolve(here, '../../../templates')];
   for (const c of candidates) {
-    if (existsSync(path.join(c, SHARED_DIR)) && statSync(path.join(c, SHARED_DIR)).isDirectory()) return c;
+    if (isRoot(c)) return c;
   }
   throw new KitError(`cannot find the plugin templates (looked for ${SHARED_DIR}/ in ${candidates.join(', ')}): reinstall create-provider`);
 }

@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { runConformance } from '@bx-provider-kit/conformance';
-import { validate } from '@bx-provider-kit/schemas';
+import { KitError, validate } from '@bx-provider-kit/schemas';
 import { createProvider, TEMPLATE_TABLE, TEMPLATES, type TemplateName } from './index.js';
 import { EXAMPLE_NAME, SHARED_DIR, fillPlaceholders, renamedPath, templateSources, templatesRoot, type TemplateValues } from './render.js';
 import { tempDir } from './testutil.js';
@@ -94,6 +94,22 @@ describe('the templates as they stand', () => {
     }
   });
 
+  it('BX_PROVIDER_TEMPLATES must name a templates folder (with _shared/): one that is not is an error, not ignored', async () => {
+    const root = await tempDir();
+    const saved = process.env.BX_PROVIDER_TEMPLATES;
+    try {
+      await fs.mkdir(path.join(root, 'bash'));
+      process.env.BX_PROVIDER_TEMPLATES = root;
+      expect(() => templatesRoot()).to.throw(KitError, /BX_PROVIDER_TEMPLATES=.* has no _shared\/ folder/);
+      await fs.mkdir(path.join(root, SHARED_DIR));
+      expect(templatesRoot()).to.equal(root);
+    } finally {
+      if (saved === undefined) delete process.env.BX_PROVIDER_TEMPLATES;
+      else process.env.BX_PROVIDER_TEMPLATES = saved;
+      await fs.rm(root, { recursive: true, force: true });
+    }
+  });
+
   it('a template file wins over the _shared/ file at the same path', async () => {
     const root = await tempDir();
     try {
@@ -170,6 +186,29 @@ describe('rendering a template for NAME', function () {
     expect(renamedPath('_gitignore', 'acme', 'x')).to.equal('.gitignore');
     expect(renamedPath('lib/api.sh', 'acme', 'x')).to.equal('lib/api.sh');
     expect(() => renamedPath('bin/{{name}}', 'acme', 'bash/bin/{{name}}')).to.throw(/template bug: a placeholder in the path bash\/bin\/\{\{name\}\}/);
+  });
+
+  it('refuses, before writing anything, a template with a placeholder in code or a provider.json that is not JSON', async () => {
+    const fake = path.join(root, 'fake-templates');
+    await fs.mkdir(path.join(fake, SHARED_DIR), { recursive: true });
+    await fs.mkdir(path.join(fake, 'bash', 'bin'), { recursive: true });
+    await fs.writeFile(path.join(fake, SHARED_DIR, 'provider.json'), '{"name": "example"}\n');
+    await fs.writeFile(path.join(fake, 'bash', 'bin', EXAMPLE_NAME), "#!/bin/bash\n# {{name}}: fine in a comment\nPLUGIN_NAME='{{name}}'\n");
+    const saved = process.env.BX_PROVIDER_TEMPLATES;
+    process.env.BX_PROVIDER_TEMPLATES = fake;
+    try {
+      const target = path.join(root, 'never');
+      let err = await createProvider({ name: 'never', template: 'bash', dir: target }).catch((e: Error) => e);
+      expect(String(err)).to.match(/template bug: a placeholder in code at bash\/bin\/example:3/);
+      await fs.writeFile(path.join(fake, 'bash', 'bin', EXAMPLE_NAME), '#!/bin/bash\n# {{name}}\n');
+      await fs.writeFile(path.join(fake, SHARED_DIR, 'provider.json'), '{"name": "{{name}}", "description": {{descriptionJson}}}\n');
+      err = await createProvider({ name: 'never', template: 'bash', dir: target }).catch((e: Error) => e);
+      expect(String(err)).to.match(/template bug: _shared\/provider\.json is not JSON/);
+      expect(readdirSync(root)).not.to.include('never');
+    } finally {
+      if (saved === undefined) delete process.env.BX_PROVIDER_TEMPLATES;
+      else process.env.BX_PROVIDER_TEMPLATES = saved;
+    }
   });
 
   it('writes provider.json as JSON: any description round-trips exactly, the name and version are set', async () => {
