@@ -4,7 +4,7 @@
  * rule ids for --only/--skip and `rules`. Loaded only when the shell asks (`--get-yargs-completions`).
  */
 import { REPORTERS } from './commands/test.js';
-import { TEMPLATES } from './commands/new.js';
+import { TEMPLATES } from 'create-provider/templates';
 
 /** The actions of bx-provider -a (as @bx-provider-kit/host's HOST_ACTIONS; kept here so completion does not load the emulator). */
 export const HOST_ACTIONS = ['status', 'list', 'install', 'uninstall', 'pool', 'configs', 'order', 'orders_list', 'order_status', 'order_to_host'];
@@ -34,7 +34,7 @@ export async function complete(words: string[]): Promise<string[] | undefined> {
   if (command === 'test' && (prev === '--reporter' || prev === '-r')) return current.includes(':') ? [] : [...REPORTERS];
   if (command === 'host' && (prev === '-a' || prev === '--action')) return HOST_ACTIONS;
   if (command === 'host' && (prev === '-o' || prev === '--output')) return HOST_OUTPUTS;
-  if (command === 'new' && (prev === '-t' || prev === '--template')) return TEMPLATES;
+  if (command === 'new' && (prev === '-t' || prev === '--template')) return [...TEMPLATES];
   if (command === 'rules' && prev === '--format') return ['text', 'markdown', 'json'];
   // --only A B ...: every word after the flag until the next flag
   const lastFlag = [...typed].reverse().find((w) => w.startsWith('-'));

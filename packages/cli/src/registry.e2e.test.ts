@@ -198,7 +198,8 @@ describe('packages as npm pack writes them', function () {
     for (const f of top) expect(files.get(`schemas/${f}`)?.equals(fs.readFileSync(path.join(REPO, 'schemas', f))), f).to.equal(true);
     expect(files.has('generated/validators.cjs')).to.equal(true);
     const cp = [...tarEntries(tarballs.get('create-provider')!).keys()];
-    for (const t of ['bash', 'php', 'python', 'perl']) expect(cp, t).to.include(`templates/${t}/provider.json`);
+    expect(cp).to.include.members(['templates/_shared/provider.json', 'templates/_shared/_gitignore', 'templates/_shared/etc/example.conf']);
+    for (const t of ['bash', 'php', 'python', 'perl']) expect(cp, t).to.include(`templates/${t}/bin/example`);
   });
 
   // ---- through a registry -------------------------------------------------------------------

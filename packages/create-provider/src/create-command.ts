@@ -1,14 +1,16 @@
 /** Argument parsing and main() of the `create-provider` bin (no yargs: one dependency less). */
 import { KitError } from '@bx-provider-kit/schemas';
 import { runCreate, type RunCreateArgs } from './run.js';
-import { KIT_VERSION, TEMPLATES } from './scaffold.js';
+import { KIT_VERSION } from './scaffold.js';
+import { DEFAULT_TEMPLATE, TEMPLATE_TABLE } from './templates.js';
 
 const HELP = `Usage: create-provider [NAME] [options]
 
 Scaffold a BitrixVM provider plugin that passes every bx-provider rule out of the box.
 
 Options:
-  -t, --template LANG     ${TEMPLATES.join(' | ')} (default bash)
+  -t, --template LANG     one of these (default ${DEFAULT_TEMPLATE}):
+${TEMPLATE_TABLE.map((t) => `${' '.repeat(26)}${t.name.padEnd(7)} ${t.label}`).join('\n')}
   -d, --dir DIR           target folder (default ./NAME)
       --description TEXT  one line for provider.json
   -f, --force             write into a non-empty folder: overwrites the template's files,

@@ -5,17 +5,8 @@
  */
 import { createInterface } from 'node:readline/promises';
 import { KitError } from '@bx-provider-kit/schemas';
-import {
-  TEMPLATES,
-  TEMPLATE_LABELS,
-  assertTemplate,
-  createProvider,
-  defaultDescription,
-  explainBadName,
-  nextSteps,
-  type CreateProviderResult,
-  type TemplateName,
-} from './scaffold.js';
+import { createProvider, defaultDescription, explainBadName, nextSteps, type CreateProviderResult } from './scaffold.js';
+import { DEFAULT_TEMPLATE, TEMPLATE_TABLE, TEMPLATES, assertTemplate, isTemplateName } from './templates.js';
 
 export interface RunCreateArgs {
   name?: string;
@@ -66,11 +57,11 @@ async function ask(io: Required<Pick<RunCreateIo, 'stdin' | 'stdout'>>, args: Ru
       }
     }
     if (out.template === undefined) {
-      io.stdout.write(TEMPLATES.map((t, i) => `  ${i + 1}) ${t.padEnd(7)} ${TEMPLATE_LABELS[t]}`).join('\n') + '\n');
+      io.stdout.write(TEMPLATE_TABLE.map((t, i) => `  ${i + 1}) ${t.name.padEnd(7)} ${t.label}`).join('\n') + '\n');
       for (;;) {
-        const a = (await question('Template [1-4 or name] (bash): ')) || 'bash';
-        const pick = /^[1-9]$/.test(a) ? TEMPLATES[Number(a) - 1] : a;
-        if (pick && (TEMPLATES as readonly string[]).includes(pick)) {
+        const a = (await question(`Template [1-${TEMPLATES.length} or name] (${DEFAULT_TEMPLATE}): `)) || DEFAULT_TEMPLATE;
+        const pick = /^[1-9][0-9]*$/.test(a) ? TEMPLATES[Number(a) - 1] : a;
+        if (pick && isTemplateName(pick)) {
           out.template = pick;
           break;
         }
@@ -105,7 +96,7 @@ export async function runCreate(args: RunCreateArgs, io: RunCreateIo = {}): Prom
   }
   const result = await createProvider({
     name: a.name,
-    template: (a.template ?? 'bash') as TemplateName,
+    template: a.template ?? DEFAULT_TEMPLATE,
     dir: a.dir,
     description: a.description,
     force: a.force,

@@ -146,7 +146,7 @@ describe('create-provider: writing the folder', function () {
 
   it('renders every template without an unknown placeholder', async () => {
     for (const t of TEMPLATES) {
-      const files = await renderTemplate(t, { name: 'n', description: 'd', descriptionJson: '"d"', template: t, version: '0.1.0', kitVersion: '0' });
+      const files = await renderTemplate(t, { name: 'n', description: 'd', template: t, version: '0.1.0', kitVersion: '0' });
       expect(files.length).to.be.greaterThan(6);
     }
   });

@@ -1,58 +1,22 @@
 /**
- * The scaffolder: renders templates/<lang>/ into a plugin folder.
- *
- * A template is a plain folder. File contents and path segments may hold placeholders:
- *   {{name}}             the provider NAME (bin/{{name}}, etc/{{name}}.conf)
- *   {{description}}      the one-line description, as typed
- *   {{descriptionJson}}  the same as a JSON string literal (for provider.json)
- *   {{template}}         bash | php | python | perl
- *   {{version}}          the plugin's first version (0.1.0)
- *   {{kitVersion}}       the version of create-provider that wrote it
- * `_gitignore` becomes `.gitignore` (npm would drop a real .gitignore from the package).
+ * The scaffolder: writes a plugin folder from a template (render.ts reads and renders it; the
+ * templates are listed in templates.ts).
  * Every plugin also gets a `package.json` (pluginPackageJson) that holds the kit as a
  * devDependency, so `npm install && npm test` works with no clone of the kit.
- * Files under bin/ and files with an executable bit in the template are written 0755,
- * everything else 0644.
  */
 import fs from 'node:fs/promises';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { KitError, SAFE_NAME } from '@bx-provider-kit/schemas';
-
-export const TEMPLATES = ['bash', 'php', 'python', 'perl'] as const;
-export type TemplateName = (typeof TEMPLATES)[number];
-
-export const TEMPLATE_LABELS: Record<TemplateName, string> = {
-  bash: 'bash + coreutils + curl (no jq)',
-  php: 'PHP (php-cli, json extension)',
-  python: 'Python 3 (standard library only)',
-  perl: 'Perl 5 (core modules: JSON::PP, HTTP::Tiny)',
-};
+import { renderTemplate } from './render.js';
+import { DEFAULT_TEMPLATE, assertTemplate, templateInfo, type TemplateName } from './templates.js';
 
 export const FIRST_VERSION = '0.1.0';
 export const MAX_NAME_LENGTH = 64;
 export const MAX_DESCRIPTION_LENGTH = 200;
 
 export const KIT_VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
-
-/**
- * Where the templates live: `templates/` inside the published package (copied there when it
- * is packed), else the monorepo's top-level `templates/`. BX_PROVIDER_TEMPLATES overrides.
- */
-export function templatesRoot(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = [
-    process.env.BX_PROVIDER_TEMPLATES,
-    path.resolve(here, '../templates'),
-    path.resolve(here, '../../../templates'),
-  ].filter((p): p is string => Boolean(p));
-  for (const c of candidates) {
-    if (existsSync(path.join(c, 'bash')) && statSync(c).isDirectory()) return c;
-  }
-  throw new KitError(`cannot find the plugin templates (looked in ${candidates.join(', ')}): reinstall create-provider`);
-}
 
 /** Why NAME cannot be a provider name (PKG-NAME), or null when it can. */
 export function explainBadName(name: string): string | null {
@@ -82,12 +46,6 @@ export function assertDescription(d: string): void {
   if (d.length > MAX_DESCRIPTION_LENGTH) throw new KitError(`--description is ${d.length} characters long; keep it to ${MAX_DESCRIPTION_LENGTH}`);
 }
 
-export function assertTemplate(t: string): asserts t is TemplateName {
-  if (!(TEMPLATES as readonly string[]).includes(t)) {
-    throw new KitError(`unknown template "${t}": choose one of ${TEMPLATES.join(', ')}`);
-  }
-}
-
 export interface CreateProviderOptions {
   name: string;
   template?: TemplateName | string;
@@ -108,50 +66,6 @@ export interface CreateProviderResult {
   version: string;
 }
 
-interface PlannedFile {
-  rel: string;
-  content: string;
-  mode: number;
-}
-
-const PLACEHOLDER = /\{\{([A-Za-z]+)\}\}/g;
-
-function fill(text: string, values: Record<string, string>, where: string): string {
-  return text.replace(PLACEHOLDER, (all, key: string) => {
-    if (!(key in values)) throw new Error(`template bug: unknown placeholder ${all} in ${where}`);
-    return values[key];
-  });
-}
-
-async function walk(root: string, rel = ''): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await fs.readdir(path.join(root, rel), { withFileTypes: true })) {
-    const r = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...(await walk(root, r)));
-    else if (e.isFile()) out.push(r);
-  }
-  return out;
-}
-
-/** Reads a template and renders it in memory (no files written). */
-export async function renderTemplate(template: TemplateName, values: Record<string, string>): Promise<PlannedFile[]> {
-  const root = path.join(templatesRoot(), template);
-  const files: PlannedFile[] = [];
-  for (const rel of (await walk(root)).sort()) {
-    const st = await fs.stat(path.join(root, rel));
-    const outRel = rel
-      .split('/')
-      .map((seg) => (seg === '_gitignore' ? '.gitignore' : fill(seg, values, `the path ${template}/${rel}`)))
-      .join('/');
-    const raw = await fs.readFile(path.join(root, rel), 'utf8');
-    const content = fill(raw.replace(/\r\n/g, '\n'), values, `${template}/${rel}`);
-    // Everything under bin/ is executable even if a package manager dropped the mode bits.
-    const executable = (st.mode & 0o111) !== 0 || outRel.startsWith('bin/');
-    files.push({ rel: outRel, content, mode: executable ? 0o755 : 0o644 });
-  }
-  return files;
-}
-
 async function lstatOrNull(p: string) {
   try {
     return await fs.lstat(p);
@@ -168,7 +82,7 @@ async function lstatOrNull(p: string) {
 export async function createProvider(options: CreateProviderOptions): Promise<CreateProviderResult> {
   const name = options.name;
   assertName(name);
-  const template = options.template ?? 'bash';
+  const template = options.template ?? DEFAULT_TEMPLATE;
   assertTemplate(template);
   const description = options.description ?? defaultDescription(name);
   assertDescription(description);
@@ -187,15 +101,7 @@ export async function createProvider(options: CreateProviderOptions): Promise<Cr
     }
   }
 
-  const values: Record<string, string> = {
-    name,
-    description,
-    descriptionJson: JSON.stringify(description),
-    template,
-    version: FIRST_VERSION,
-    kitVersion: KIT_VERSION,
-  };
-  const planned = await renderTemplate(template, values);
+  const planned = await renderTemplate(template, { name, description, template, version: FIRST_VERSION, kitVersion: KIT_VERSION });
   if (!planned.some((f) => f.rel === 'package.json')) {
     planned.push({ rel: 'package.json', content: pluginPackageJson(name, description), mode: 0o644 });
   }
@@ -270,12 +176,6 @@ export function nextSteps(result: CreateProviderResult, cwd = process.cwd(), opt
   const archive = archivePath(name, result.version);
   const file = path.basename(archive);
   const q = (s: string) => (/^[A-Za-z0-9_./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-  const libHint: Record<TemplateName, string> = {
-    bash: 'lib/api.sh',
-    php: 'lib/HttpApi.php',
-    python: 'lib/http_api.py',
-    perl: 'lib/HttpApi.pm',
-  };
   const kit = options.kit ?? 'npm';
   const x = kit === 'npm' ? 'npx bx-provider-kit' : 'bx-provider-kit';
   const step = (cmd: string, why: string) => `  ${cmd.padEnd(46)} # ${why}`;
@@ -306,7 +206,7 @@ export function nextSteps(result: CreateProviderResult, cwd = process.cwd(), opt
     `The emulated host (in ./.bx-host) takes bx-provider's flags: ${x} host -a order --provider ${name}`,
     '--config_id 1 -o json, then -a order_status --task_id ID and -a order_to_host --task_id ID.',
     `Call your own API: set backend = http, api_url and api_token in etc/${name}.conf, then adapt`,
-    `${libHint[template]} (\`${x} mock-api\` serves the REST shape it expects; see README.md).`,
+    `${templateInfo(template).adapter} (\`${x} mock-api\` serves the REST shape it expects; see README.md).`,
     '',
     'Install on a real BitrixVM (as root):',
     `  scp ${archive} root@YOUR-BITRIXVM:/tmp/`,

@@ -14,7 +14,7 @@
 #                      404 {"error": "no such order"}
 #   any failure        a non-2xx status with {"error": "text"} (401: bad or missing token)
 #
-# Settings from etc/{{name}}.conf: api_url, api_token, api_timeout (seconds per request; the
+# Settings from etc/NAME.conf: api_url, api_token, api_timeout (seconds per request; the
 # web interface waits for every call, keep it short). Only curl is used (no jq): JSON answers
 # are read with json_parse from lib/json.sh.
 #

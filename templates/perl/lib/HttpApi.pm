@@ -14,7 +14,7 @@
 #                      404 {"error": "no such order"}
 #   any failure        a non-2xx status with {"error": "text"} (401: bad or missing token)
 #
-# Settings from etc/{{name}}.conf: api_url, api_token, api_timeout (seconds; the web interface
+# Settings from etc/NAME.conf: api_url, api_token, api_timeout (seconds; the web interface
 # waits for every call, keep it short). Core modules only: HTTP::Tiny and JSON::PP (https needs
 # IO::Socket::SSL, which a BitrixVM has).
 #

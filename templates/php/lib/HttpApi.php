@@ -16,7 +16,7 @@
  *                      404 {"error": "no such order"}
  *   any failure        a non-2xx status with {"error": "text"} (401: bad or missing token)
  *
- * Settings from etc/{{name}}.conf: api_url, api_token, api_timeout (seconds; the web interface
+ * Settings from etc/NAME.conf: api_url, api_token, api_timeout (seconds; the web interface
  * waits for every call, keep it short). Uses PHP's own HTTP streams (allow_url_fopen), so
  * neither the curl extension nor anything else has to be installed.
  *

@@ -14,7 +14,7 @@ REST API, which is also what `bx-provider-kit mock-api` serves for testing:
                      404 {"error": "no such order"}
   any failure        a non-2xx status with {"error": "text"} (401: bad or missing token)
 
-Settings from etc/{{name}}.conf: api_url, api_token, api_timeout (seconds per request; the web
+Settings from etc/NAME.conf: api_url, api_token, api_timeout (seconds per request; the web
 interface waits for every call, keep it short). Standard library only (urllib, json).
 
 Proxies: urllib reads http_proxy/https_proxy (and HTTP_PROXY/HTTPS_PROXY) and skips the hosts of

@@ -1,6 +1,6 @@
 """Sandbox backend: fake servers, no network. For trying the plugin on a BitrixVM and for tests.
 
-Plans come from `plan = ID | description` lines of etc/{{name}}.conf. `order` writes one JSON
+Plans come from `plan = ID | description` lines of etc/NAME.conf. `order` writes one JSON
 file per task into var/tasks/ under the plugin folder; the task is in_progress until
 sandbox_delay_ms milliseconds have passed, then finished with an address from the
 documentation ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24: never a real host) and a

@@ -3,12 +3,13 @@ import { mkdtemp, mkdir, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DEFAULT_TEMPLATE, TEMPLATES, type TemplateName } from 'create-provider/templates';
 import { KitError } from '../errors.js';
 import { paint, useColor } from '../tty.js';
 
 interface Args {
   dir?: string;
-  template: 'bash' | 'php' | 'python' | 'perl';
+  template: TemplateName;
 }
 
 /**
@@ -22,7 +23,7 @@ export const demoCommand: CommandModule<object, Args> = {
   builder: (y) =>
     y
       .option('dir', { type: 'string', describe: 'Work folder (must be empty or absent; default: a new temp folder)' })
-      .option('template', { choices: ['bash', 'php', 'python', 'perl'] as const, default: 'bash' as const, describe: 'Plugin language' })
+      .option('template', { choices: TEMPLATES, default: DEFAULT_TEMPLATE, describe: 'Plugin language' })
       .example('$0 demo', 'Scaffold, test, pack, verify, install and order in a temp folder')
       .example('$0 demo --template python --dir /tmp/demo', 'The same with the Python template'),
   handler: async (argv) => {

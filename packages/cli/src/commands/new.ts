@@ -1,9 +1,10 @@
 import type { CommandModule } from 'yargs';
 import type { RunCreateArgs } from 'create-provider';
+import { DEFAULT_TEMPLATE, TEMPLATES } from 'create-provider/templates';
 import { KitError } from '../errors.js';
-// create-provider is loaded when the command runs, so other commands start fast; it checks
-// --template itself (one line naming the templates) when the value is not one of these.
-export const TEMPLATES = ['bash', 'php', 'python', 'perl'];
+// Only create-provider's table of templates (a small module: no ajv, no file system) is
+// imported here; the scaffolder itself is loaded when the command runs, so other commands
+// start fast.
 
 type Args = RunCreateArgs;
 
@@ -13,7 +14,7 @@ export const newCommand: CommandModule<object, Args> = {
   builder: (y) =>
     y
       .positional('name', { type: 'string', describe: 'Provider NAME: letters, digits, _ and -, starting with a letter' })
-      .option('template', { alias: 't', type: 'string', choices: [...TEMPLATES], describe: 'Plugin language (default bash)' })
+      .option('template', { alias: 't', type: 'string', choices: [...TEMPLATES], describe: `Plugin language (default ${DEFAULT_TEMPLATE})` })
       .option('dir', { alias: 'd', type: 'string', describe: 'Target folder (default ./NAME)' })
       .option('description', { type: 'string', describe: 'One line for provider.json' })
       .option('force', { alias: 'f', type: 'boolean', describe: "Write into a non-empty folder: overwrite the template's files, delete nothing" })
