@@ -42,6 +42,18 @@ function expectClean(r: RunResult, what: string): void {
   expect(r.code, report).to.equal(0);
 }
 
+/**
+ * The plugin's own conformance.json with a generous soft budget (RUN-SLOW, ORD-SPEED, API-TIME
+ * warn past it): "0 warned" here is about behaviour, not about the speed of a busy machine
+ * (speed is measured in bench/). Everything else is the file the template ships.
+ */
+async function generousConfig(dir: string, root: string): Promise<string> {
+  const cfg = JSON.parse(await fs.readFile(path.join(dir, 'conformance.json'), 'utf8')) as Record<string, unknown>;
+  const file = path.join(root, 'conformance.generous.json');
+  await fs.writeFile(file, JSON.stringify({ ...cfg, slowMs: 8000 }));
+  return file;
+}
+
 for (const template of TEMPLATES) {
   describe(`${template} template through the CLI: new, test, pack, verify, install, order round trip`, function () {
     this.timeout(180_000);
@@ -64,7 +76,7 @@ for (const template of TEMPLATES) {
 
     it('bx-provider-kit test DIR --allow-order: 0 failed, 0 warned with the sandbox backend', async function () {
       if (!(await commandExists('test'))) this.skip();
-      const r = await cli(['test', dir, '--allow-order'], { cwd: root, timeoutMs: 150_000 });
+      const r = await cli(['test', dir, '--allow-order', '--config', await generousConfig(dir, root)], { cwd: root, timeoutMs: 150_000 });
       expectClean(r, 'sandbox backend');
       // issue 13: calls made at once pass; the sandbox talks to no API, so API-* are skipped, saying why
       expect(verdictsOf(r, 'CONC-'), r.stdout).to.deep.equal(['PASS', 'PASS', 'PASS', 'PASS']);
@@ -79,7 +91,7 @@ for (const template of TEMPLATES) {
       try {
         api = await startMockApi({ delayMs: 800 });
         await setConf(conf, { backend: 'http', api_url: api.url, api_token: api.token });
-        const r = await cli(['test', dir, '--allow-order'], { cwd: root, timeoutMs: 150_000 });
+        const r = await cli(['test', dir, '--allow-order', '--config', await generousConfig(dir, root)], { cwd: root, timeoutMs: 150_000 });
         expectClean(r, 'HTTP backend');
         // issue 13: the adapter honours the proxy variables and copes with every API fault
         expect(verdictsOf(r, 'API-'), r.stdout).to.deep.equal(Array(7).fill('PASS'));
