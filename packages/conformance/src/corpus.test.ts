@@ -95,7 +95,7 @@ function check(r: Report, exp: Expected, archive: boolean): void {
 }
 
 describe('the corpus (conformance/plugins): every case gives exactly its expected verdicts', function () {
-  this.timeout(600_000);
+  this.timeout(1_800_000);
   const marker = `bxk-corpus-${randomUUID()}`;
   let tmp = '';
   const reports = new Map<string, Report | Error>();
@@ -113,7 +113,10 @@ describe('the corpus (conformance/plugins): every case gives exactly its expecte
     await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', () => resolve()));
     const apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
     tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'bxk-'));
-    const lim = limiter(Math.max(2, Math.min(6, os.cpus().length * 2)));
+    // Runs at once: one per core (at least 2). Each run makes 4+ calls at once itself (CONC-*);
+    // two cores carrying 4 runs starved the event loop for over a second (measured), and the
+    // plugins' 2 s API calls to the server above timed out: verdicts of the machine, not the case.
+    const lim = limiter(Math.max(2, Math.min(4, os.cpus().length)));
     await Promise.all(
       cases.flatMap(({ name }) => {
         const src = path.join(CORPUS, name);
