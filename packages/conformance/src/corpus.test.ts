@@ -10,8 +10,7 @@
  */
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs, readdirSync, readFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -101,17 +100,29 @@ describe('the corpus (conformance/plugins): every case gives exactly its expecte
   const reports = new Map<string, Report | Error>();
 
   // The API of the api-* cases (BXK_CORPUS_API): any GET answers 200 {"ok": true}; their state
-  // stays in their sandbox. The runner's fault proxy stands between them and it (API-*).
-  const api = http.createServer((req, res) => {
-    req.resume();
-    res.writeHead(200, { 'Content-Type': 'application/json', Connection: 'close' });
-    res.end('{"ok": true}\n');
-  });
+  // stays in their sandbox. The runner's fault proxy stands between them and it (API-*). It runs
+  // in a process of its own: served from this one, a stall of this process's event loop (the
+  // runs it drives fork and time many calls) made the plugins' API calls time out.
+  let api: ChildProcess | undefined;
+  const API_SERVER = `
+    const s = require('node:http').createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'Content-Type': 'application/json', Connection: 'close' });
+      res.end('{"ok": true}\\n');
+    });
+    s.listen(0, '127.0.0.1', () => process.stdout.write(s.address().port + '\\n'));
+    process.stdin.on('end', () => process.exit(0)).resume();
+  `;
+  const startApi = () =>
+    new Promise<string>((resolve, reject) => {
+      api = spawn(process.execPath, ['-e', API_SERVER], { stdio: ['pipe', 'pipe', 'inherit'] });
+      api.once('error', reject);
+      api.stdout!.once('data', (d: Buffer) => resolve(`http://127.0.0.1:${Number(String(d).trim())}`));
+    });
 
   before(async function () {
     if (!cases.length) this.skip();
-    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', () => resolve()));
-    const apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+    const apiUrl = await startApi();
     tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'bxk-'));
     // Runs at once: one per core (at least 2). Each run makes 4+ calls at once itself (CONC-*);
     // two cores carrying 4 runs starved the event loop for over a second (measured), and the
@@ -145,9 +156,14 @@ describe('the corpus (conformance/plugins): every case gives exactly its expecte
   });
 
   after(async () => {
-    const closed = new Promise<void>((resolve) => (api.listening ? api.close(() => resolve()) : resolve()));
-    api.closeAllConnections();
-    await closed;
+    // the server ends when its stdin does; killed in case it does not
+    if (api && api.exitCode === null) {
+      const gone = new Promise<void>((resolve) => api!.once('exit', () => resolve()));
+      api.stdin!.end();
+      const t = setTimeout(() => api!.kill('SIGKILL'), 5000);
+      await gone;
+      clearTimeout(t);
+    }
     if (tmp) await fs.rm(tmp, { recursive: true, force: true });
   });
 
