@@ -17,7 +17,7 @@ export interface ConformanceConfig extends Omit<ConformanceFile, '$schema' | 'co
   faults?: FaultModeName[];
 }
 
-const PROPERTIES = (getSchema('conformance') as { properties: Record<string, { default?: unknown }> }).properties;
+const PROPERTIES = (getSchema('conformance') as { properties: Record<string, { default?: unknown; minimum?: number; maximum?: number }> }).properties;
 const schemaDefault = <T>(key: string): T => {
   const d = PROPERTIES[key]?.default;
   if (d === undefined) throw new Error(`schemas/conformance.schema.json gives no default for ${key}`);
@@ -33,6 +33,9 @@ export const DEFAULTS = {
   parallel: schemaDefault<number>('parallel'),
   faults: schemaDefault<readonly FaultModeName[]>('faults'),
 } as const;
+
+/** How many calls the CONC-* probes may make at once: the schema's bounds of `parallel`. */
+export const PARALLEL_RANGE = { min: PROPERTIES.parallel!.minimum!, max: PROPERTIES.parallel!.maximum! } as const;
 
 /** The keys a conformance.json may hold: the schema's properties. */
 export const CONFIG_KEYS: readonly string[] = Object.keys(PROPERTIES);

@@ -3,7 +3,7 @@
  * runConformance over it; and which rules are judged (--only, --skip, conformance.json skips).
  */
 import { KitError, RULES, matchRules, type RuleId } from '@bx-provider-kit/schemas';
-import { DEFAULTS, loadConfig, type ConformanceConfig, type FaultModeName } from './config.js';
+import { DEFAULTS, PARALLEL_RANGE, loadConfig, type ConformanceConfig, type FaultModeName } from './config.js';
 import type { ReportSettings } from './report.js';
 
 export interface RunOptions {
@@ -102,7 +102,8 @@ export async function loadSettings(opts: RunOptions, candidates: string[]): Prom
     const v = o[k];
     if (v !== undefined && (!Number.isFinite(v) || v <= 0)) throw new KitError(`${k} ${v}: give a positive number of milliseconds`);
   }
-  if (o.parallel !== undefined && (!Number.isInteger(o.parallel) || o.parallel < 2 || o.parallel > 32)) throw new KitError(`parallel ${o.parallel}: give a whole number from 2 to 32`);
+  const { min, max } = PARALLEL_RANGE;
+  if (o.parallel !== undefined && (!Number.isInteger(o.parallel) || o.parallel < min || o.parallel > max)) throw new KitError(`parallel ${o.parallel}: give a whole number from ${min} to ${max}`);
   for (const f of o.faults ?? []) if (!DEFAULTS.faults.includes(f)) throw new KitError(`faults: unknown mode "${f}" (choose from ${DEFAULTS.faults.join(', ')})`);
   const merged: ConformanceConfig = { ...cfg, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) };
   merged.env = { ...(cfg.env ?? {}), ...(opts.env ?? {}) };
